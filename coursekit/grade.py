@@ -1,0 +1,133 @@
+"""Grade a class's challenge hand-ins for one lab from their files alone (no student code is run).
+
+Usage:
+    python -m coursekit.grade SUBMISSIONS_DIR --lab 4 --answers secret/answers.csv [--out DIR]
+    coursekit-grade SUBMISSIONS_DIR --lab 4 --answers secret/answers.csv
+
+SUBMISSIONS_DIR holds one folder or one .zip per student (student id = folder name / zip stem). Each
+submission is checked against ``coursekit/specs/lab-N.yaml``; the grader writes DIR/gradebook.csv
+(student, lab, points, max_points, status), DIR/checks.csv (points per check) and DIR/feedback/<student>.md,
+and prints a summary. DIR defaults to outputs/grading/lab-N. One broken or crashing submission never
+stops the batch: it becomes status invalid or error with the reason in its feedback.
+See labs/instructors.md for the whole workflow and the safety rules.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+
+from coursekit.errors import CourseError, friendly_errors
+from coursekit.grading.checks import (Answers, Context, SubmissionFiles, available_labs, load_answers, load_spec,
+                                      run_check, spec_limits)
+from coursekit.grading.report import StudentResult, summary_table, write_reports
+from coursekit.grading.submissions import Limits, Submission, find_submissions, read_folder, read_zip, student_id
+from coursekit.paths import OUTPUTS_DIR
+
+FILE_FIELDS = ("file", "claims_file", "predictions_file", "table_file", "train_file", "test_file")
+
+
+def spec_files(spec: dict) -> list[str]:
+    """Every hand-in file the spec's checks read, in order of first use."""
+    names: list[str] = []
+    for check in spec["checks"]:
+        found = [check[key] for key in FILE_FIELDS if key in check] + list(check.get("files", []))
+        names += [name for name in found if name not in names]
+    return names
+
+
+def open_submission(entry: Path, workdir: Path, limits: Limits) -> Submission:
+    """A folder is read in place; a zip is checked and extracted member by member into ``workdir``."""
+    if entry.suffix.lower() == ".zip" and not entry.is_dir():
+        return read_zip(entry, workdir, limits)
+    return read_folder(entry, limits)
+
+
+def grade_submission(submission: Submission, spec: dict, answers: Answers | None) -> StudentResult:
+    """Run every check of the spec on one opened submission."""
+    result = StudentResult(submission.student, submission.source.name, "graded", spec["max_points"],
+                           notes=list(submission.notes))
+    if submission.invalid:
+        result.status = "invalid"
+        result.notes.insert(0, submission.invalid)
+        return result
+    wanted = spec_files(spec)
+    if not any(name in submission.files for name in wanted):
+        result.status = "invalid"
+        found = ", ".join(sorted(submission.files)[:10]) or "nothing readable"
+        result.notes.insert(0, f"none of the hand-in files ({', '.join(wanted)}) is in the submission (found: {found}). "
+                               f"Hand in the folder {spec.get('folder', '')}/ with exactly those file names, or a zip of it.")
+        return result
+    context = Context(SubmissionFiles(submission, wanted), answers, spec)
+    result.checks = [run_check(check, context) for check in spec["checks"]]
+    return result
+
+
+def grade_entry(entry: Path, spec: dict, answers: Answers | None) -> StudentResult:
+    """Open and grade one student's entry; any unexpected failure becomes status=error, never a crash."""
+    try:
+        with tempfile.TemporaryDirectory(prefix="coursekit-grade-") as workdir:
+            submission = open_submission(entry, Path(workdir), spec_limits(spec))
+            return grade_submission(submission, spec, answers)
+    except Exception as exc:  # noqa: BLE001 - one student's problem must not abort the class's grading
+        return StudentResult(student_id(entry), entry.name, "error", spec["max_points"],
+                             notes=[f"the grader failed: {type(exc).__name__}: {exc}. Tell your instructor; "
+                                    "re-creating the zip or folder usually helps."])
+
+
+def grade_all(submissions_dir: Path, spec: dict, answers: Answers | None, exclude: Path | None = None) -> tuple[list[StudentResult], list[str]]:
+    """Grade every student entry; two entries with the same id (alice/ and alice.zip) are both refused."""
+    entries, remarks = find_submissions(submissions_dir)
+    if exclude is not None:
+        entries = [e for e in entries if e.resolve() != exclude.resolve()]
+    by_student: dict[str, list[Path]] = defaultdict(list)
+    for entry in entries:
+        by_student[student_id(entry)].append(entry)
+    results = []
+    for student, group in sorted(by_student.items()):
+        if len(group) > 1:
+            names = " and ".join(e.name for e in group)
+            results.append(StudentResult(student, names, "invalid", spec["max_points"],
+                                         notes=[f"two submissions ({names}); hand in one folder or one zip."]))
+        else:
+            results.append(grade_entry(group[0], spec, answers))
+    return results, remarks
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="coursekit-grade", description=__doc__.split("\n")[0])
+    parser.add_argument("submissions", type=Path, help="folder with one sub-folder or .zip per student")
+    parser.add_argument("--lab", type=int, required=True, help=f"lab number (specs exist for {available_labs()})")
+    parser.add_argument("--answers", type=Path, help="hidden answers CSV (id,label) for labs that score predictions")
+    parser.add_argument("--out", type=Path, help="output folder (default: outputs/grading/lab-N)")
+    return parser.parse_args(argv)
+
+
+@friendly_errors
+def main(argv: list[str] | None = None) -> int:
+    """Grade SUBMISSIONS_DIR for one lab and write the gradebook and feedback."""
+    args = parse_args(argv)
+    spec = load_spec(args.lab)
+    if not args.submissions.is_dir():
+        raise CourseError(f"submissions folder not found: {args.submissions}. It must hold one folder or .zip per student.")
+    needs_answers = any(c["type"] == "predictions_vs_answers" or c.get("ids_from_answers") for c in spec["checks"])
+    if needs_answers and args.answers is None:
+        raise CourseError(f"lab {args.lab} scores predictions against hidden answers: pass --answers answers.csv "
+                          f"(made by `python -m coursekit.challenge make --lab {args.lab} --seed SECRET --out DIR`).")
+    answers = load_answers(args.answers, spec) if args.answers is not None else None
+    out = args.out or OUTPUTS_DIR / "grading" / f"lab-{args.lab}"
+    results, remarks = grade_all(args.submissions, spec, answers, exclude=out)
+    if not results:
+        raise CourseError(f"{args.submissions} holds no student folders or .zip files.")
+    write_reports(results, args.lab, spec.get("title", f"Lab {args.lab} challenge"), out)
+    for remark in remarks:
+        print(f"note: {remark}")
+    print(summary_table(results, args.lab))
+    print(f"wrote {out / 'gradebook.csv'}, {out / 'checks.csv'} and {len(results)} files in {out / 'feedback'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

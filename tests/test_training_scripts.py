@@ -1,0 +1,116 @@
+"""The Lab 4 scripts run as a student runs them: from another directory, with real data, real results."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from conftest import SMALL_TRAINING, run_script
+
+TRAIN = "examples/training/classifier.py"
+INFER = "examples/inferencing/inference.py"
+
+
+@pytest.mark.slow
+def test_training_learns_the_trail_data(trained_model_dir):
+    metrics = json.loads((trained_model_dir / "metrics.json").read_text())
+    assert metrics["label_names"] == ["closed", "open"]
+    assert metrics["test_size"] == 135 and metrics["train_size"] + metrics["validation_size"] == 765
+    assert metrics["test"]["accuracy"] >= 0.85, metrics["test"]  # TF-IDF gets ~0.8, chance 0.5
+    assert metrics["test"]["f1_macro"] >= 0.85, metrics["test"]
+    assert len(metrics["validation_history"]) == 4
+    config = json.loads((trained_model_dir / "config.json").read_text())
+    assert config["id2label"] == {"0": "closed", "1": "open"}
+    saved = json.loads((trained_model_dir / "training_config.json").read_text())
+    assert saved["model"] == "minilm-l6" and saved["max_length"] == 64
+    predictions = pd.read_csv(trained_model_dir / "test_predictions.csv")
+    assert list(predictions.columns) == ["text", "true_label", "predicted_label", "confidence"]
+    assert len(predictions) == 135 and predictions["confidence"].between(0.5, 1).all()
+    assert (predictions["true_label"] == predictions["predicted_label"]).mean() == pytest.approx(
+        metrics["test"]["accuracy"], abs=1e-3)
+
+
+@pytest.mark.slow
+def test_inference_labels_new_posts_with_names(trained_model_dir, tmp_path):
+    texts = ["Both trails are open today, perfect tacky dirt!",
+             "Blankets Creek and Rope Mill are closed after heavy rain, let them dry."]
+    result = run_script(INFER, str(trained_model_dir), *texts, "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    records = json.loads(result.stdout)
+    assert [r["label"] for r in records] == ["open", "closed"]
+    for record in records:
+        assert 0.5 <= record["confidence"] <= 1
+        assert set(record["scores"]) == {"open", "closed"}
+        assert sum(record["scores"].values()) == pytest.approx(1, abs=1e-3)
+
+
+@pytest.mark.slow
+def test_inference_reads_files(trained_model_dir, tmp_path):
+    (tmp_path / "posts.txt").write_text("Trails are open!\n\nClosed for rain today.\n")
+    pd.DataFrame({"status": ["Open and dry", "Closed, too wet"]}).to_csv(tmp_path / "posts.csv", index=False)
+    as_text = run_script(INFER, str(trained_model_dir), "--file", "posts.txt", cwd=tmp_path)
+    as_csv = run_script(INFER, str(trained_model_dir), "--file", "posts.csv", cwd=tmp_path)
+    assert as_text.returncode == 0 and len(as_text.stdout.strip().splitlines()) == 2
+    assert as_csv.returncode == 0 and len(as_csv.stdout.strip().splitlines()) == 2
+
+
+@pytest.mark.slow
+def test_training_refuses_to_overwrite_a_run(trained_model_dir, tmp_path):
+    result = run_script(TRAIN, "--output", str(trained_model_dir), cwd=tmp_path)
+    assert result.returncode == 2 and "--overwrite" in result.stderr
+    assert (trained_model_dir / "model.safetensors").is_file()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--output", "x", "--data", "missing.csv"], "data file not found"),
+    (["--output", "x", "--label-column", "Blanket_Creek"], "no column 'Blanket_Creek'"),
+    (["--output", "x", "--model", "distilbert-base-uncased"], "cannot be reached"),
+    (["--output", "x", "--epochs", "0"], "must be positive"),
+])
+def test_training_bad_arguments(args, message, tmp_path):
+    result = run_script(TRAIN, *args, cwd=tmp_path, env={"HF_HUB_OFFLINE": "1"})
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("rows, message", [
+    ([("Open today", 1), ("", 0), ("Closed", 0)], "empty text in column 'status' at line 3"),
+    ([("Open today", 1), ("Closed", 2), ("Wet", 0)], "unknown label 2 at line 3"),
+    ([("Open today", 1), ("Closed", None), ("Wet", 0)], "missing label in column 'label' at line 3"),
+])
+def test_training_bad_rows(rows, message, tmp_path):
+    pd.DataFrame(rows, columns=["status", "label"]).to_csv(tmp_path / "bad.csv", index=False)
+    result = run_script(TRAIN, "--data", "bad.csv", "--label-column", "label", "--label-names", "closed,open",
+                        "--output", "x", cwd=tmp_path)
+    assert result.returncode == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_training_refuses_a_foreign_output_folder(tmp_path):
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "thesis.txt").write_text("do not delete")
+    result = run_script(TRAIN, "--output", "mine", "--overwrite", *SMALL_TRAINING, cwd=tmp_path)
+    assert result.returncode == 2 and "refusing to delete" in result.stderr
+    assert (tmp_path / "mine" / "thesis.txt").read_text() == "do not delete"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["missing-model", "hello"], "model directory not found"),
+    ([".", "hello"], "not a model directory"),
+])
+def test_inference_bad_model_dir(args, message, tmp_path):
+    result = run_script(INFER, *args, cwd=tmp_path)
+    assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+def test_inference_bad_texts(trained_model_dir, tmp_path):
+    no_texts = run_script(INFER, str(trained_model_dir), cwd=tmp_path)
+    assert no_texts.returncode == 2 and "no texts to classify" in no_texts.stderr
+    empty = run_script(INFER, str(trained_model_dir), "fine", "  ", cwd=tmp_path)
+    assert empty.returncode == 2 and "text number 2 is empty" in empty.stderr
+    (tmp_path / "latin1.txt").write_bytes("Caf\xe9 trail open".encode("latin-1"))
+    latin = run_script(INFER, str(trained_model_dir), "--file", "latin1.txt", cwd=tmp_path)
+    assert latin.returncode == 2 and "not UTF-8" in latin.stderr
