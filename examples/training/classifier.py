@@ -93,8 +93,8 @@ def split_dataset(data: LabelledTexts, test_size: float, validation_size: float,
     every split, and the names travel with the data. Validation picks nothing here (no early stopping),
     but it is what we watch during training; the test split is looked at once, at the end.
     """
-    features_ds = Dataset.from_dict({"text": data.texts, "label": data.labels})
-    dataset = features_ds.cast_column("label", ClassLabel(names=data.label_names))
+    dataset = Dataset.from_dict({"text": data.texts, "label": data.labels})
+    dataset = dataset.cast_column("label", ClassLabel(names=data.label_names))
     counts = np.bincount(data.labels, minlength=len(data.label_names))
     if counts.min() < 4:
         small = data.label_names[int(counts.argmin())]
@@ -195,14 +195,14 @@ def write_test_predictions(trainer: Trainer, test_split: Dataset, label_names: l
     return {k: round(v, 4) for k, v in classification_metrics(output.label_ids, predicted, label_names).items()}
 
 
-def save_run(args: argparse.Namespace, choice: ModelChoice, result: RunResult, learning_rate: float, device: str) -> None:
-    """Write the settings and the metrics next to the model, so every number can be traced to its run."""
+def save_config(args: argparse.Namespace, choice: ModelChoice, learning_rate: float, device: str) -> None:
+    """Write every setting before training starts: it also marks the folder as a run of this script,
+    so ``--overwrite`` may replace it even when the run was interrupted."""
     config = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}
     config.update(learning_rate=learning_rate, model_path=choice.path, model_description=choice.description,
                   device=device, python=platform.python_version(), torch=torch.__version__,
                   transformers=transformers.__version__)
     (args.output / "training_config.json").write_text(json.dumps(config, indent=2) + "\n")
-    (args.output / "metrics.json").write_text(json.dumps(asdict(result), indent=2) + "\n")
 
 
 def train(args: argparse.Namespace) -> RunResult:
@@ -222,6 +222,7 @@ def train(args: argparse.Namespace) -> RunResult:
     tokenizer, model = load_tokenizer_and_model(choice, data.id2label)
     encoded = tokenize_splits(splits, tokenizer, args.max_length)
     learning_rate = args.learning_rate or choice.learning_rate
+    save_config(args, choice, learning_rate, device)
     trainer = Trainer(
         model=model,
         args=training_arguments(args, learning_rate, device),
@@ -246,7 +247,7 @@ def train(args: argparse.Namespace) -> RunResult:
         train_size=len(splits["train"]), validation_size=len(splits["validation"]), test_size=len(splits["test"]),
         validation_history=validation_history(trainer), test=test_metrics, output_dir=str(args.output),
     )
-    save_run(args, choice, result, learning_rate, device)
+    (args.output / "metrics.json").write_text(json.dumps(asdict(result), indent=2) + "\n")
     return result
 
 
