@@ -54,7 +54,9 @@ LABEL_SHARES = {"theft": 0.14, "collision": 0.26, "glass_damage": 0.15, "breakdo
                 "renewal_quote": 0.17, "billing": 0.09}
 # How often an email also mentions another topic (the confusable pairs).
 CROSS_TOPIC_RATE = 0.6
-VAGUE_SUBJECT_RATE = 0.55
+VAGUE_SUBJECT_RATE = 0.7
+# How often an email first recounts an earlier, already settled event of another category.
+PAST_EVENT_RATE = 0.65
 TYPO_RATE = 0.15
 
 # ---------------------------------------------------------------------------------------------------------
@@ -302,6 +304,48 @@ ACCOUNT_REQUESTS = ["Can you look into this?", "Please reply by email.", "Can yo
 SHARED_REQUESTS = {"theft": CLAIM_REQUESTS, "collision": CLAIM_REQUESTS, "glass_damage": CLAIM_REQUESTS,
                    "breakdown": CLAIM_REQUESTS[3:] + ["How quickly can you help?"],
                    "renewal_quote": ACCOUNT_REQUESTS, "billing": ACCOUNT_REQUESTS}
+# Oblique wording: many rare paraphrases of each main event, so no single word gives the label away.
+# A bag-of-words model sees each phrase a few times; a pretrained model knows "pinched" is "stolen".
+OBLIQUE = {
+    "theft": (["my {vehicle}", "the car", "my motor", "our family car", "the van", "my husband's car"],
+              ["was pinched from {place}", "got swiped from outside the house", "vanished overnight from {place}",
+               "was driven away by someone who isn't me", "is gone and the police have been told",
+               "was hot-wired and taken", "was lifted off the drive", "got half-inched {time}",
+               "was robbed of everything inside", "is no longer where I parked it", "was taken by joyriders",
+               "was cloned and driven off", "was emptied by someone who got in {time}"]),
+    "collision": (["my {vehicle}", "the car", "my motor", "our family car", "the van", "my husband's car"],
+                  ["got shunted {time}", "was written off in a smash", "ended up in a ditch after another driver swerved",
+                   "was side-swiped at {place}", "took a knock from a bus", "came off worse against a tractor",
+                   "was T-boned at a junction", "folded its bonnet against a lamp post", "got pranged at {place}",
+                   "met another car head-on, slowly thankfully", "was hit by someone who didn't stop",
+                   "had a coming-together with a lorry {time}", "bounced off the barrier at {place}"]),
+    "glass_damage": (["my {vehicle}", "the car", "my motor", "our family car", "the van", "my husband's car"],
+                     ["has a star-shaped mark in the screen", "now has a line spreading across the front glass",
+                      "has a shattered quarter light", "has a pane that fell out in pieces",
+                      "has a split running across the glass in front of me", "got its back glass crazed by frost",
+                      "has a ding in the screen from a pebble", "has a spiderweb in the rear glass",
+                      "has its screen pitted by grit", "has a window that burst in the heat",
+                      "has a fracture in the tailgate glass", "took a pebble to the front glass on {place}"]),
+    "breakdown": (["my {vehicle}", "the car", "my motor", "our family car", "the van", "my husband's car"],
+                  ["died at the lights {time}", "conked out on {place}", "coughed and stalled and won't go again",
+                   "is stranded at {place} with no power", "is dead, nothing happens when I turn the key",
+                   "limped onto the hard shoulder", "overheated and packed up", "is immobile at {place}",
+                   "has a gearbox that has given up", "is sat on {place} refusing to budge",
+                   "gave up the ghost {time}", "is stuck with a wheel that came loose"]),
+    "renewal_quote": (["my cover", "the policy", "our insurance", "my premium", "the cover on the {vehicle}"],
+                      ["looks much dearer for next year", "rolls over soon and I'd like fresh figures",
+                       "seems overpriced for the coming twelve months", "needs re-pricing with a new driver",
+                       "expires on {date} and I want options", "comes up soon and I'm shopping around",
+                       "should be cheaper next year since I drive less", "needs to reflect my new address from next term",
+                       "is due again and I'd like it cheaper", "goes up again next year, which seems a lot"]),
+    "billing": (["my bank", "my statement", "my account", "the app", "my card provider"],
+                ["shows two debits from you this month", "shows money taken that I didn't agree to",
+                 "says your collection failed", "shows a fee I don't understand",
+                 "still has no credit from you since I cancelled", "shows the wrong amount going out",
+                 "says an instalment is overdue", "shows you took {price} on the wrong date",
+                 "lists an arrears charge", "needs your payment details changed"]),
+}
+OBLIQUE_RATE = 0.75
 TYPOS = {"the": "teh", "because": "becuase", "received": "recieved", "windscreen": "windsreen", "policy": "polciy",
          "accident": "accdent", "stolen": "stollen", "payment": "paymnet", "recovery": "recovrey"}
 
@@ -351,20 +395,42 @@ def add_typo(text: str, rng: random.Random) -> str:
     return re.sub(rf"\b{word}\b", TYPOS[word], text, count=1)
 
 
+def past_event(label: str, rng: random.Random, ctx: dict) -> str:
+    """An earlier event of another category, marked as settled, so its cue words appear under this label."""
+    other = rng.choice([name for name in LABELS if name != label])
+    intro = rng.choice(["Back in {month}, ", "Last year ", "A while ago ", "Previously ", "In {month} "])
+    outro = rng.choice(["That was all sorted, thank you.", "That's been dealt with.", "You were great with that.",
+                        "That claim is closed.", "That's not why I'm writing though.", "That's all settled now."])
+    if rng.random() < OBLIQUE_RATE:
+        subjects, predicates = OBLIQUE[other]
+        text = f"{rng.choice(subjects)} {rng.choice(predicates)}"
+    else:
+        text = rng.choice(LABELS[other]["events"])
+    text = text.replace("{time}", "").replace("  ", " ")
+    return capitalise(fill(intro, rng, {**ctx, "month": rng.choice(MONTHS)}) + fill(text, rng, ctx)).replace(" .", ".") + " " + outro + " Now"
+
+
 def make_email(label: str, rng: random.Random) -> tuple[str, str]:
     """One email of ``label``: (subject, body)."""
     pool, ctx = LABELS[label], random_context(rng)
     subject_pool = VAGUE_SUBJECTS if rng.random() < VAGUE_SUBJECT_RATE else pool["subjects"]
     subject = fill(rng.choice(subject_pool), rng, ctx)
     lead = rng.choice(["", "", "Just to let you know, ", "Unfortunately ", "I'm afraid ", "So, ", "Basically "])
-    event = capitalise(lead + fill(rng.choice(pool["events"]), rng, ctx))
-    detail_pool = pool["details"] if rng.random() < 0.4 else SHARED_DETAILS
+    if rng.random() < OBLIQUE_RATE:
+        subjects, predicates = OBLIQUE[label]
+        event_text = f"{rng.choice(subjects)} {rng.choice(predicates)}"
+    else:
+        event_text = rng.choice(pool["events"])
+    event = capitalise(lead + fill(event_text, rng, ctx))
+    detail_pool = pool["details"] if rng.random() < 0.25 else SHARED_DETAILS
     details = [fill(d, rng, ctx) for d in rng.sample(detail_pool, rng.choice([0, 1, 1, 2]))]
     others = [other for (main, other) in CROSS_TOPIC if main == label]
     if others and rng.random() < CROSS_TOPIC_RATE:
         details.insert(rng.randrange(len(details) + 1), rng.choice(CROSS_TOPIC[(label, rng.choice(others))]))
-    request_pool = pool["requests"] if rng.random() < 0.4 else SHARED_REQUESTS[label]
+    request_pool = pool["requests"] if rng.random() < 0.3 else SHARED_REQUESTS[label]
     request = rng.choice(request_pool) if rng.random() < 0.8 else ""
+    if rng.random() < PAST_EVENT_RATE:
+        event = past_event(label, rng, ctx) + " " + (event if event.startswith("I") else event[0].lower() + event[1:])
     parts = [fill(rng.choice(OPENINGS), rng, ctx), event, *details, request, fill(rng.choice(CLOSINGS), rng, ctx)]
     paragraph = " ".join(p for p in parts if p)
     if rng.random() < TYPO_RATE:

@@ -889,6 +889,158 @@ def check_json_relations(check: dict, ctx: Context) -> tuple[float, str, list[st
     return check["points"], f"{name}: all {len(check['relations'])} relations between the numbers hold.", []
 
 
+def report_matrix(data: dict, name: str, labels: list) -> list[list[float]]:
+    """The square ``confusion_matrix`` of a report as numbers, or FileProblem saying what is wrong with it."""
+    matrix = data.get("confusion_matrix")
+    if (not isinstance(matrix, list) or len(matrix) != len(labels)
+            or not all(isinstance(row, list) and len(row) == len(labels) for row in matrix)):
+        raise FileProblem(f"{name}: 'confusion_matrix' must be a {len(labels)}×{len(labels)} list of lists "
+                          "(rows = true labels, columns = predicted, in the order of 'labels').")
+    numbers = [[parse_number(cell) if not isinstance(cell, str) else None for cell in row] for row in matrix]
+    if any(cell is None or cell < 0 or cell != int(cell) for row in numbers for cell in row):
+        raise FileProblem(f"{name}: 'confusion_matrix' must hold whole counts ≥ 0.")
+    return numbers
+
+
+def check_classification_report_consistency(check: dict, ctx: Context) -> tuple[float, str, list[str]]:
+    """A classification report agrees with its own confusion matrix; points per claim.
+
+    Claims: ``accuracy`` (= trace / sum), ``support`` (each row sum = the class's support, the supports add up
+    to ``n``), ``f1_macro`` (= mean of the per-class F1), ``per_class`` (precision and recall of every class
+    = diagonal / column sum and diagonal / row sum).
+    """
+    name, tolerance = check["file"], check.get("tolerance", 0.01)
+    data = json_object(ctx, name)
+    labels, per_class = data.get("labels"), data.get("per_class")
+    if not isinstance(labels, list) or not labels or not isinstance(per_class, dict) or set(per_class) != set(map(str, labels)):
+        return 0, f"{name}: 'labels' must list the label names and 'per_class' hold one object per label.", []
+    matrix = report_matrix(data, name, labels)
+    total = sum(map(sum, matrix))
+    rows = [sum(row) for row in matrix]
+    columns = [sum(row[j] for row in matrix) for j in range(len(labels))]
+    diagonal = [matrix[i][i] for i in range(len(labels))]
+
+    def number(value: Any) -> float | None:
+        return parse_number(value) if not isinstance(value, str) else None
+
+    def stat(label: str, key: str) -> float | None:
+        entry = per_class[str(label)]
+        return number(entry.get(key)) if isinstance(entry, dict) else None
+
+    results: dict[str, str | None] = {}
+    accuracy = number(data.get("accuracy"))
+    expected = sum(diagonal) / total if total else 0.0
+    results["accuracy"] = (None if accuracy is not None and abs(accuracy - expected) <= tolerance else
+                           f"accuracy is {data.get('accuracy')!r} but the matrix gives trace/sum = {expected:.4f}")
+    supports = [stat(label, "support") for label in labels]
+    wrong = [f"{label} {s!r} vs row sum {r:g}" for label, s, r in zip(labels, supports, rows) if s != r]
+    n = number(data.get("n"))
+    results["support"] = (f"per-class support does not match the matrix rows ({'; '.join(wrong[:3])})" if wrong else
+                          None if n == total else f"n is {data.get('n')!r} but the matrix counts {total:g} texts")
+    f1s = [stat(label, "f1") for label in labels]
+    macro = number(data.get("f1_macro"))
+    if None in f1s or macro is None:
+        results["f1_macro"] = "f1_macro and every per_class f1 must be numbers"
+    else:
+        mean = sum(f1s) / len(f1s)
+        results["f1_macro"] = (None if abs(macro - mean) <= tolerance else
+                               f"f1_macro is {macro:.4f} but the mean of the per-class f1 is {mean:.4f}")
+    rate_problems = []
+    for index, label in enumerate(labels):
+        for key, denominator in (("precision", columns[index]), ("recall", rows[index])):
+            value, implied = stat(label, key), diagonal[index] / denominator if denominator else 0.0
+            if value is None or abs(value - implied) > tolerance:
+                rate_problems.append(f"{label} {key} {value!r} vs {implied:.4f} from the matrix")
+    results["per_class"] = f"per-class rates disagree with the matrix ({'; '.join(rate_problems[:3])})" if rate_problems else None
+    points, problems = 0.0, []
+    for key, claim in check["claims"].items():
+        if results.get(key) is None:
+            points += claim["points"]
+        else:
+            problems.append(f"{name}: {results[key]}.")
+    if problems:
+        return points, problems[0], problems[1:]
+    return points, f"{name}: accuracy, supports, macro F1 and per-class rates agree with the confusion matrix.", []
+
+
+def check_table_row_matches_json(check: dict, ctx: Context) -> tuple[float, str, list[str]]:
+    """The row of ``table_file`` whose ``name_column`` is ``row`` holds the expected numbers.
+
+    ``columns`` maps a column to a dotted key of ``json_file`` (the row must repeat that number) or to a
+    number (a fixed value, e.g. a baseline everyone gets on the same split).
+    """
+    table_file, json_file, row_name = check["table_file"], check["json_file"], check["row"]
+    name_col, tolerance = check.get("name_column", "model"), check.get("tolerance", 0.001)
+    frame, data = ctx.files.table(table_file), json_object(ctx, json_file)
+    if name_col not in frame.columns:
+        return 0, f"{table_file}: no column {name_col!r}.", []
+    matches = frame[frame[name_col].astype(str).str.strip() == row_name]
+    if len(matches) != 1:
+        return 0, f"{table_file}: needs exactly one row with {name_col} {row_name!r}, found {len(matches)}.", []
+    problems = []
+    for column, key in check["columns"].items():
+        cell = matches.iloc[0].get(column)
+        found, value = (True, key) if not isinstance(key, str) else json_lookup(data, key)
+        left = parse_number(cell)
+        right = parse_number(value) if found and not isinstance(value, str) else None
+        if left is None or right is None or abs(left - right) > tolerance:
+            source = f"{json_file} {key} is {value!r}" if isinstance(key, str) else f"it must be {key:g}"
+            problems.append(f"{table_file}: {row_name} {column} is {cell!r} but {source} (tolerance {tolerance:g}).")
+    if problems:
+        return 0, problems[0], problems[1:]
+    return check["points"], f"{table_file}: the {row_name!r} row holds the expected {', '.join(check['columns'])}.", []
+
+
+def check_training_log_best(check: dict, ctx: Context) -> tuple[float, str, list[str]]:
+    """A best-checkpoint claim agrees with a JSON Lines training log; points per claim.
+
+    The log's evaluation lines (``kind`` "eval") are ranked by ``metric`` (highest first unless
+    ``greater_is_better: false``; ties: the earliest step, as the Trainer keeps the first best).
+    Claims: ``best_value`` (the best value), ``best_step`` / ``best_epoch`` (that line's step and epoch),
+    ``stopped_step`` (the last step in the log), ``early_stopped`` (true exactly when the last step is
+    below ``max_epochs`` × steps per epoch, i.e. the stopped epoch is below ``max_epochs``).
+    """
+    log_file, claims_file, metric = check["log_file"], check["claims_file"], check["metric"]
+    tolerance = check.get("tolerance", 0.0005)
+    claims = json_object(ctx, claims_file)
+    frame = ctx.files.table(log_file)
+    if "kind" not in frame.columns or metric not in frame.columns or "step" not in frame.columns:
+        return 0, f"{log_file}: needs the keys step, epoch, kind and {metric} (write it with JsonlLoggerCallback).", []
+    evals = frame[frame["kind"] == "eval"]
+    scored = [(parse_number(v), parse_number(s), parse_number(e)) for v, s, e in
+              zip(evals[metric], evals["step"], evals.get("epoch", evals["step"]))]
+    scored = [row for row in scored if None not in row]
+    if not scored:
+        return 0, f"{log_file}: no evaluation line with a numeric {metric}.", []
+    sign = 1 if check.get("greater_is_better", True) else -1
+    best = max(scored, key=lambda row: (sign * row[0], -row[1]))
+    steps = [parse_number(s) for s in frame["step"]]
+    last_epoch = max(parse_number(e) or 0 for e in frame.get("epoch", frame["step"]))
+    max_epochs = parse_number(claims.get("max_epochs"))
+    expected = {"best_value": best[0], "best_step": best[1], "best_epoch": best[2],
+                "stopped_step": max(s for s in steps if s is not None),
+                "early_stopped": None if max_epochs is None else last_epoch < max_epochs - 1e-6}
+    points, good, problems = 0.0, [], []
+    for key, claim in check["claims"].items():
+        value = claims.get(key)
+        if key == "early_stopped":
+            ok = isinstance(value, bool) and value == expected[key]
+            shown = f"the log ends at epoch {last_epoch:g} of max_epochs {claims.get('max_epochs')!r}"
+        else:
+            number = None if isinstance(value, (bool, str)) else parse_number(value)
+            ok = number is not None and abs(number - expected[key]) <= (tolerance if key == "best_value" else 1e-3)
+            shown = f"the log gives {expected[key]:g}"
+        if ok:
+            points += claim["points"]
+            good.append(key)
+        else:
+            problems.append(f"{claims_file}: {key} is {value!r} but {shown} "
+                            f"(best {metric} {best[0]:g} at step {best[1]:g}).")
+    if problems:
+        return points, problems[0], problems[1:]
+    return points, f"{claims_file} agrees with {log_file}: {', '.join(good)}.", []
+
+
 CHECK_TYPES: dict[str, Callable[[dict, Context], tuple[float, str, list[str]]]] = {
     "csv_file": check_csv_file,
     "json_file": check_json_file,
@@ -896,6 +1048,7 @@ CHECK_TYPES: dict[str, Callable[[dict, Context], tuple[float, str, list[str]]]] 
     "markdown_words": check_markdown_words,
     "predictions_vs_answers": check_predictions_vs_answers,
     "metric_consistency": check_metric_consistency,
+    "training_log_best": check_training_log_best,
     "best_model_claim": check_best_model_claim,
     "count_consistency": check_count_consistency,
     "disjoint_files": check_disjoint_files,
@@ -907,11 +1060,14 @@ CHECK_TYPES: dict[str, Callable[[dict, Context], tuple[float, str, list[str]]]] 
     "whole_counts": check_whole_counts,
     "binary_f1_consistency": check_binary_f1_consistency,
     "json_relations": check_json_relations,
+    "classification_report_consistency": check_classification_report_consistency,
+    "table_row_matches_json": check_table_row_matches_json,
 }
 REQUIRED_FIELDS = {
     "csv_file": ["file"], "json_file": ["file"], "png_file": ["file"], "markdown_words": ["file"],
     "predictions_vs_answers": ["file", "metric", "full_at", "zero_at"],
     "metric_consistency": ["claims_file", "predictions_file", "claims"],
+    "training_log_best": ["log_file", "claims_file", "metric", "claims"],
     "best_model_claim": ["claims_file", "table_file"],
     "count_consistency": ["claims_file", "claims"],
     "disjoint_files": ["files", "columns"],
@@ -923,10 +1079,12 @@ REQUIRED_FIELDS = {
     "whole_counts": ["file", "rates"],
     "binary_f1_consistency": ["file", "list_key", "class_counts", "minority"],
     "json_relations": ["file", "relations"],
+    "classification_report_consistency": ["file", "claims"],
+    "table_row_matches_json": ["table_file", "json_file", "row", "columns"],
 }
 
 
-CLAIM_TYPES = {"metric_consistency", "count_consistency"}  # points are the sum of their claims' points
+CLAIM_TYPES = {"metric_consistency", "training_log_best", "count_consistency", "classification_report_consistency"}  # points are the sum of their claims' points
 
 
 def check_points(check: dict) -> float:

@@ -188,6 +188,7 @@ def train(args: argparse.Namespace) -> dict | None:
     shutil.rmtree(args.output / "checkpoints", ignore_errors=True)  # hundreds of MB of optimizer state
     test = lab4.write_test_predictions(trainer, encoded["test"], data.label_names, args.output / "test_predictions.csv")
     best = best_metrics(trainer, choice.name, test, args.epochs)
+    trainer.remove_callback(JsonlLoggerCallback)  # the log ends with training; this evaluates the restored model
     validation = {k.removeprefix("eval_"): round(v, 4) for k, v in trainer.evaluate().items()
                   if not k.endswith(("_runtime", "_per_second"))}
     (args.output / "best_metrics.json").write_text(json.dumps(best, indent=2) + "\n")

@@ -1,0 +1,94 @@
+"""Lab 6: evaluate a trained text classifier on a labelled file and write a report you can hand in.
+
+    python examples/evaluation/evaluate_model.py outputs/label-all-MiniLM-L6-v2 --data handin/lab-6/test.csv
+    python examples/evaluation/evaluate_model.py MODEL_DIR --data data/trail_status.csv \
+        --text-column status --label-column Blankets_Creek          # 0/1 labels are read as the model's ids
+
+MODEL_DIR is a directory written by ``save_pretrained`` (e.g. by examples/training/classifier.py) whose
+config names its labels. The output directory (default ``outputs/evaluation/<model dir name>``) receives:
+
+* ``report.json``  model, data, n, labels, accuracy, f1_macro, f1_weighted, f1_micro,
+                   per_class {label: {precision, recall, f1, support}}, confusion_matrix (rows = true,
+                   columns = predicted, in ``labels`` order), most_confident_mistakes (the top ``--top``)
+* ``report.md``    the same for people
+* ``confusion_matrix.png``  counts and row-normalised heatmaps
+* ``mistakes.csv`` every wrong prediction (text,true_label,predicted_label,confidence), most confident first
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from coursekit.data import read_table, require_columns
+from coursekit.errors import CourseError, friendly_errors
+from coursekit.evaluation import (align_labels, build_report, model_label_names, most_confident_mistakes,
+                                  predict_probabilities, report_markdown, save_confusion_png)
+from coursekit.logs import quiet_libraries
+from coursekit.models import require_model_dir
+from coursekit.paths import OUTPUTS_DIR
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """All of the script's settings, in one place."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("model_dir", type=Path, help="a saved model directory with label names in its config")
+    parser.add_argument("--data", type=Path, required=True, help="CSV/TSV/JSON/JSONL/Parquet with texts and labels")
+    parser.add_argument("--text-column", default="text")
+    parser.add_argument("--label-column", default="label")
+    parser.add_argument("--output", type=Path, default=None, help="default: outputs/evaluation/<model dir name>")
+    parser.add_argument("--max-length", type=int, default=128, help="longer texts are truncated")
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--top", type=int, default=10, help="mistakes listed in report.json")
+    return parser
+
+
+def evaluate(args: argparse.Namespace) -> dict:
+    """Predict every row of ``--data``, build the report and write the four output files."""
+    model_dir = require_model_dir(args.model_dir)
+    config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
+    label_names = model_label_names(config.get("id2label") or {})
+    frame = read_table(args.data)
+    require_columns(frame, [args.text_column, args.label_column], args.data)
+    frame = frame.dropna(subset=[args.text_column, args.label_column])
+    if frame.empty:
+        raise CourseError(f"{args.data}: no row has both a {args.text_column!r} and a {args.label_column!r} value.")
+    y_true = align_labels(frame[args.label_column].tolist(), label_names, str(args.data))
+    texts = frame[args.text_column].astype(str).tolist()
+    probabilities, _ = predict_probabilities(model_dir, texts, args.batch_size, args.max_length)
+    y_pred = [label_names[i] for i in probabilities.argmax(axis=1)]
+    confidence = probabilities.max(axis=1).tolist()
+    report = build_report(y_true, y_pred, confidence, texts, label_names, model=model_dir.name,
+                          data=Path(args.data).name, top_mistakes=args.top)
+
+    output = (args.output or OUTPUTS_DIR / "evaluation" / model_dir.name).resolve()
+    output.mkdir(parents=True, exist_ok=True)
+    (output / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    (output / "report.md").write_text(report_markdown(report), encoding="utf-8")
+    save_confusion_png(report, output / "confusion_matrix.png")
+    most_confident_mistakes(texts, y_true, y_pred, confidence).to_csv(output / "mistakes.csv", index=False)
+    report["output_dir"] = str(output)
+    return report
+
+
+@friendly_errors
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line, evaluate and print the headline numbers."""
+    args = build_parser().parse_args(argv)
+    quiet_libraries()
+    report = evaluate(args)
+    print(f"{report['model']} on {report['data']}: n={report['n']}  accuracy {report['accuracy']:.3f}  "
+          f"F1 macro {report['f1_macro']:.3f}  weighted {report['f1_weighted']:.3f}  micro {report['f1_micro']:.3f}")
+    for label, row in report["per_class"].items():
+        print(f"  {label:>14}  precision {row['precision']:.3f}  recall {row['recall']:.3f}  f1 {row['f1']:.3f}"
+              f"  support {row['support']}")
+    print(f"{report['n'] - sum(report['confusion_matrix'][i][i] for i in range(len(report['labels'])))} mistakes; "
+          f"wrote report.json, report.md, confusion_matrix.png, mistakes.csv to {report['output_dir']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
