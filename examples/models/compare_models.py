@@ -111,7 +111,7 @@ def run_transformer(name: str, args: argparse.Namespace) -> dict:
             "accuracy": result.test["accuracy"], "f1_macro": result.test["f1_macro"]}
 
 
-def plot_comparison(table: pd.DataFrame, path: Path) -> None:
+def plot_comparison(table: pd.DataFrame, title: str, path: Path) -> None:
     """Grouped bars of test accuracy and macro F1 per model, with parameter counts under the names."""
     fig, ax = plt.subplots(figsize=(8, 4.5))
     positions = range(len(table))
@@ -123,7 +123,7 @@ def plot_comparison(table: pd.DataFrame, path: Path) -> None:
                                     for m, p in zip(table["model"], table["parameters"])], fontsize=8)
     ax.set_ylim(0, 1.08)
     ax.set_ylabel("test score")
-    ax.set_title("Trail classifier: models compared on the same test split")
+    ax.set_title(title)
     ax.legend(loc="lower right")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
@@ -137,13 +137,13 @@ def markdown_table(table: pd.DataFrame) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_outputs(table: pd.DataFrame, output: Path) -> None:
+def write_outputs(table: pd.DataFrame, title: str, output: Path) -> None:
     """CSV for machines, Markdown for the lab write-up, PNG for the eye."""
     table.to_csv(output / "comparison.csv", index=False)
     shown = table.assign(parameters=table["parameters"].map("{:,}".format)).round(
         {"train_seconds": 1, "inference_texts_per_second": 0, "accuracy": 3, "f1_macro": 3})
     (output / "comparison.md").write_text(markdown_table(shown))
-    plot_comparison(table, output / "comparison.png")
+    plot_comparison(table, title, output / "comparison.png")
 
 
 @friendly_errors
@@ -161,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n=== {name} ===", flush=True)
         rows.append(run_baseline(args) if name == BASELINE else run_transformer(name, args))
     table = pd.DataFrame(rows, columns=COLUMNS)
-    write_outputs(table, args.output)
+    write_outputs(table, f"{args.data.name}, {args.label_column}: models compared on one test split", args.output)
     print("\n" + (args.output / "comparison.md").read_text())
     print(f"written: {args.output / 'comparison.csv'}, comparison.md, comparison.png")
     return 0

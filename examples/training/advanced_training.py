@@ -48,9 +48,9 @@ METRIC = "f1_macro"  # macro F1 picks the best checkpoint: it punishes neglectin
 
 def build_parser() -> argparse.ArgumentParser:
     """The Lab 4 options (data, model, split, sizes) plus early stopping, schedule and checkpoint options."""
-    parser = lab4.build_parser(default_model="minilm-l3")
+    parser = lab4.build_parser(default_model="minilm-l6")
     parser.description = __doc__.split("\n\n")[0]
-    parser.set_defaults(epochs=6, max_length=64)
+    parser.set_defaults(epochs=4, max_length=64)
     parser.add_argument("--patience", type=int, default=2,
                         help="stop after this many evaluations without a better validation macro F1")
     parser.add_argument("--scheduler", choices=SCHEDULERS, default="linear", help="learning-rate schedule")
