@@ -118,7 +118,8 @@ ALIASES: dict[str, dict[str, Any]] = {
         locate=minilm_dir,
         description="the first 3 layers of all-MiniLM-L6-v2 (17.4M parameters, about 2x faster per step)",
         config_overrides={"num_hidden_layers": 3},
-        learning_rate=4e-4,
+        # Measured on the trail data (4 epochs): 1e-4 gave 0.75 test accuracy, 2e-4 0.67, 4e-4 stayed at chance.
+        learning_rate=1e-4,
     ),
     "minilm-l6-random": dict(
         locate=minilm_dir,

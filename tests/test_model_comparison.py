@@ -28,7 +28,7 @@ def test_msft_entry_point_trains_three_layers(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     config = json.loads((tmp_path / "run" / "config.json").read_text())
     assert config["num_hidden_layers"] == 3 and config["id2label"] == {"0": "closed", "1": "open"}
-    assert json.loads((tmp_path / "run" / "training_config.json").read_text())["learning_rate"] == 4e-4
+    assert json.loads((tmp_path / "run" / "training_config.json").read_text())["learning_rate"] == 1e-4
 
 
 def png_size(path) -> tuple[int, int]:
