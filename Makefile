@@ -53,6 +53,7 @@ data: install
 	$(PY) data/generate_feedback.py
 	$(PY) data/make_format_copies.py
 	$(PY) data/make_imbalanced_trail.py
+	$(PY) data/generate_email_triage.py
 
 # Instructors: make grade SUBMISSIONS=dir LAB=4 ANSWERS=secret/answers.csv
 grade: install

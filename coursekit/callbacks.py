@@ -104,28 +104,38 @@ def overfitting_epochs(rows: list[dict]) -> list[int]:
 
 
 def plot_learning_curves(jsonl_path: str | Path, png_path: str | Path, metric: str = "f1_macro") -> Path:
-    """Plot training vs validation loss and the validation ``metric`` per epoch from a JSONL log; save a PNG."""
+    """Plot training vs validation loss and the validation ``metric`` against the epoch; save a PNG.
+
+    Every logged point is drawn at its (fractional) epoch, so runs that evaluate every few steps show
+    all their evaluations; the best evaluation of ``metric`` is starred, and whole epochs in which
+    validation loss rose while training loss fell (:func:`overfitting_epochs`) are shaded red.
+    """
     from matplotlib.figure import Figure  # no pyplot: works the same in scripts, tests and notebooks
 
-    rows = per_epoch(read_log(jsonl_path))
-    if not rows:
-        raise CourseError(f"{jsonl_path} holds no epoch with both training and evaluation lines; "
-                          "set logging_steps and eval_strategy so that both are logged.")
-    epochs = [row["epoch"] for row in rows]
+    records = read_log(jsonl_path)
+    key = f"eval_{metric}"
+    evals = [r for r in records if r.get("kind") == "eval" and "eval_loss" in r]
+    if not evals:
+        raise CourseError(f"{jsonl_path} holds no evaluation lines; set eval_strategy so that evaluations are logged.")
+    train = [r for r in records if r.get("kind") == "train" and "loss" in r]
     fig = Figure(figsize=(9, 3.5))
     loss_ax, metric_ax = fig.subplots(1, 2)
-    loss_ax.plot(epochs, [row["train_loss"] for row in rows], "o-", label="training loss")
-    loss_ax.plot(epochs, [row["eval_loss"] for row in rows], "s-", label="validation loss")
-    for epoch in overfitting_epochs(rows):
-        loss_ax.axvspan(epoch - 0.5, epoch + 0.5, color="tab:red", alpha=0.1)
-    loss_ax.set(title="Loss per epoch (red: overfitting)", xlabel="epoch", ylabel="cross-entropy loss", xticks=epochs)
+    loss_ax.plot([r["epoch"] for r in train], [r["loss"] for r in train], ".-", label="training loss")
+    loss_ax.plot([r["epoch"] for r in evals], [r["eval_loss"] for r in evals], "s-", label="validation loss")
+    for epoch in overfitting_epochs(per_epoch(records)):
+        loss_ax.axvspan(epoch - 1, epoch, color="tab:red", alpha=0.1)
+    loss_ax.set(title="Loss (red: overfitting epochs)", xlabel="epoch", ylabel="cross-entropy loss")
     loss_ax.legend()
-    key = f"eval_{metric}"
-    metric_ax.plot(epochs, [row.get(key, float("nan")) for row in rows], "s-", color="tab:green")
-    metric_ax.set(title=f"Validation {metric} per epoch", xlabel="epoch", ylabel=metric, xticks=epochs)
+    scored = [r for r in evals if key in r]
+    metric_ax.plot([r["epoch"] for r in scored], [r[key] for r in scored], "s-", color="tab:green", label=f"validation {metric}")
+    if scored:
+        best = max(scored, key=lambda r: (r[key], -r["step"]))
+        metric_ax.plot(best["epoch"], best[key], "*", color="gold", markersize=16, markeredgecolor="black",
+                       label=f"best: step {best['step']}, {best[key]:.3f}")
+    metric_ax.set(title=f"Validation {metric}", xlabel="epoch", ylabel=metric)
+    metric_ax.legend()
     fig.tight_layout()
     png_path = Path(png_path)
     png_path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(png_path, dpi=100)
     return png_path
-

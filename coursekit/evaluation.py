@@ -28,7 +28,8 @@ def model_label_names(id2label: dict) -> list[str]:
     A model saved without ``id2label`` predicts ``LABEL_3``, and a report in those terms cannot be compared
     with the data's labels.
     """
-    names = [str(id2label[i]) for i in sorted(int(k) for k in id2label)] if id2label else []
+    by_id = {int(k): str(v) for k, v in (id2label or {}).items()}  # JSON keys are text: "0", "1", ...
+    names = [by_id[i] for i in sorted(by_id)]
     if not names or all(name.startswith("LABEL_") for name in names):
         raise CourseError("the model has no label names (its config.json id2label is "
                           f"{', '.join(names) or 'empty'}). Train it with label names (the Lab 4 script stores "
@@ -193,7 +194,7 @@ def summary_scores(y_true: list, y_pred: list) -> dict:
 def train_or_reuse(run_dir: Path, training_args: list[str]) -> dict:
     """Fine-tune with ``examples/training/classifier.py`` into ``run_dir`` unless a run with the same settings is there.
 
-    Lab 6's notebook and solution need the same model; training it once (about a minute and a half on two
+    Lab 6's notebook and solution need the same model; training it once (about 50 seconds on two idle
     cores) and reusing the run keeps both quick. Returns the run's ``metrics.json``.
     """
     import json
@@ -202,7 +203,9 @@ def train_or_reuse(run_dir: Path, training_args: list[str]) -> dict:
 
     classifier = load_example("training/classifier.py")
     args = classifier.build_parser().parse_args([*training_args, "--output", str(run_dir), "--overwrite"])
-    wanted = {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items() if k not in {"output", "overwrite"}}
+    # Settings left at None (e.g. the learning rate: the model's default) are stored resolved, so not compared.
+    wanted = {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()
+              if k not in {"output", "overwrite"} and v is not None}
     config_file, metrics_file = Path(run_dir) / "training_config.json", Path(run_dir) / "metrics.json"
     if config_file.is_file() and metrics_file.is_file():
         config = json.loads(config_file.read_text(encoding="utf-8"))

@@ -54,7 +54,7 @@ LABEL_SHARES = {"theft": 0.14, "collision": 0.26, "glass_damage": 0.15, "breakdo
                 "renewal_quote": 0.17, "billing": 0.09}
 # How often an email also mentions another topic (the confusable pairs).
 CROSS_TOPIC_RATE = 0.6
-VAGUE_SUBJECT_RATE = 0.7
+VAGUE_SUBJECT_RATE = 0.8
 # How often an email first recounts an earlier, already settled event of another category.
 PAST_EVENT_RATE = 0.65
 TYPO_RATE = 0.15
@@ -422,12 +422,12 @@ def make_email(label: str, rng: random.Random) -> tuple[str, str]:
     else:
         event_text = rng.choice(pool["events"])
     event = capitalise(lead + fill(event_text, rng, ctx))
-    detail_pool = pool["details"] if rng.random() < 0.25 else SHARED_DETAILS
+    detail_pool = pool["details"] if rng.random() < 0.15 else SHARED_DETAILS
     details = [fill(d, rng, ctx) for d in rng.sample(detail_pool, rng.choice([0, 1, 1, 2]))]
     others = [other for (main, other) in CROSS_TOPIC if main == label]
     if others and rng.random() < CROSS_TOPIC_RATE:
         details.insert(rng.randrange(len(details) + 1), rng.choice(CROSS_TOPIC[(label, rng.choice(others))]))
-    request_pool = pool["requests"] if rng.random() < 0.3 else SHARED_REQUESTS[label]
+    request_pool = pool["requests"] if rng.random() < 0.2 else SHARED_REQUESTS[label]
     request = rng.choice(request_pool) if rng.random() < 0.8 else ""
     if rng.random() < PAST_EVENT_RATE:
         event = past_event(label, rng, ctx) + " " + (event if event.startswith("I") else event[0].lower() + event[1:])

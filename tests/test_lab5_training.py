@@ -80,7 +80,7 @@ def test_jsonl_logger_writes_one_object_per_log_event(tmp_path):
     records = read_log(path)
     assert len(path.read_text().splitlines()) == 13
     assert [r["kind"] for r in records].count("eval") == 4 and records[-1]["kind"] == "summary"
-    assert records[1] == {"step": 2, "epoch": 1.0, "kind": "eval", "eval_loss": 0.602, "eval_f1_macro": 0.673}
+    assert records[2] == {"step": 2, "epoch": 1.0, "kind": "eval", "eval_loss": 0.602, "eval_f1_macro": 0.673}
     assert "train_runtime" not in records[-1]
 
 
@@ -146,22 +146,28 @@ def test_bad_input_exits_2_with_a_clear_message(tmp_path, args, message):
     assert result.stderr.startswith("error: ") and message in result.stderr and "Traceback" not in result.stderr
 
 
-TINY = ["--max-train-rows", "160", "--eval-steps", "5", "--epochs", "4", "--patience", "2", "--no-progress"]
+SMALL = ["--max-train-rows", "240", "--eval-steps", "5", "--epochs", "4", "--patience", "2", "--no-progress"]
 
 
 @pytest.mark.slow
-def test_script_stops_early_and_restores_the_best_checkpoint(tmp_path):
+def test_interrupted_and_resumed_run_stops_early_and_restores_the_best_checkpoint(tmp_path):
     output = tmp_path / "run"
-    result = run_script(SCRIPT, *TINY, "--output", str(output), cwd=tmp_path, env={"OMP_NUM_THREADS": "1"})
-    assert result.returncode == 0, result.stderr
+    env = {"OMP_NUM_THREADS": "1"}
+    first = run_script(SCRIPT, *SMALL, "--output", str(output), "--stop-after-steps", "10", cwd=tmp_path, env=env)
+    assert first.returncode == 0, first.stderr
+    assert "interrupted at step 10 of 60" in first.stdout and not (output / "best_metrics.json").exists()
+    second = run_script(SCRIPT, *SMALL, "--output", str(output), "--resume", cwd=tmp_path, env=env)
+    assert second.returncode == 0, second.stderr
+    assert "resuming:  checkpoint-10" in second.stdout and "precision: float32" in second.stdout
+
     best = json.loads((output / "best_metrics.json").read_text())
     metrics = json.loads((output / "metrics.json").read_text())
     evals = [r for r in read_log(output / "training_log.jsonl") if r["kind"] == "eval"]
-    assert best["early_stopped"] and best["stopped_epoch"] < best["max_epochs"] == 4
-    assert len(evals) == best["stopped_step"] // 5
+    assert [r["step"] for r in evals] == list(range(5, best["stopped_step"] + 1, 5))  # both parts, no repeats
+    assert best["early_stopped"] and 10 < best["stopped_step"] < 60 and best["stopped_epoch"] < best["max_epochs"] == 4
     assert best["best_value"] == pytest.approx(max(r["eval_f1_macro"] for r in evals))
-    assert [r["step"] for r in evals if r["eval_f1_macro"] == best["best_value"]][0] == best["best_step"]
+    assert next(r["step"] for r in evals if r["eval_f1_macro"] == best["best_value"]) == best["best_step"]
     assert metrics["validation"]["f1_macro"] == pytest.approx(best["best_value"], abs=1e-4)  # restored, not last
     assert (output / "learning_curves.png").read_bytes()[:4] == b"\x89PNG"
     assert not (output / "checkpoints").exists() and (output / "model.safetensors").is_file()
-    assert "stopped by early stopping" in result.stdout and "precision: float32" in result.stdout
+    assert "stopped by early stopping" in second.stdout

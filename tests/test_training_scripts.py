@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from conftest import SMALL_TRAINING, run_script
+from coursekit.paths import TRAIL_STATUS_CSV
 
 TRAIN = "examples/training/classifier.py"
 INFER = "examples/inferencing/inference.py"
@@ -30,6 +31,10 @@ def test_training_learns_the_trail_data(trained_model_dir):
     assert len(predictions) == 135 and predictions["confidence"].between(0.5, 1).all()
     assert (predictions["true_label"] == predictions["predicted_label"]).mean() == pytest.approx(
         metrics["test"]["accuracy"], abs=1e-3)
+    trail = pd.read_csv(TRAIL_STATUS_CSV)
+    truth = dict(zip(trail["status"], trail["Blankets_Creek"].map({0: "closed", 1: "open"})))
+    # every text is paired with its own label (evaluation batches grouped by length once broke this)
+    assert (predictions["text"].map(truth) == predictions["true_label"]).all()
 
 
 @pytest.mark.slow

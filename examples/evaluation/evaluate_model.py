@@ -1,6 +1,6 @@
 """Lab 6: evaluate a trained text classifier on a labelled file and write a report you can hand in.
 
-    python examples/evaluation/evaluate_model.py outputs/label-all-MiniLM-L6-v2 --data handin/lab-6/test.csv
+    python examples/evaluation/evaluate_model.py outputs/lab-6/email-minilm-l6 --data outputs/lab-6/email_test.csv
     python examples/evaluation/evaluate_model.py MODEL_DIR --data data/trail_status.csv \
         --text-column status --label-column Blankets_Creek          # 0/1 labels are read as the model's ids
 
@@ -57,6 +57,9 @@ def evaluate(args: argparse.Namespace) -> dict:
     if frame.empty:
         raise CourseError(f"{args.data}: no row has both a {args.text_column!r} and a {args.label_column!r} value.")
     y_true = align_labels(frame[args.label_column].tolist(), label_names, str(args.data))
+    if [str(v).strip() for v in frame[args.label_column]] != y_true:
+        print(f"note: the numeric labels of {args.label_column!r} were read as the model's label ids: "
+              + ", ".join(f"{i} = {name}" for i, name in enumerate(label_names)), file=sys.stderr)
     texts = frame[args.text_column].astype(str).tolist()
     probabilities, _ = predict_probabilities(model_dir, texts, args.batch_size, args.max_length)
     y_pred = [label_names[i] for i in probabilities.argmax(axis=1)]

@@ -11,7 +11,7 @@ tokenization, imported rather than copied) and adds what a careful training run 
   and ``best_metrics.json`` (the Lab 5 hand-in schema) in the run directory;
 * ``--stop-after-steps N`` simulates an interruption; ``--resume`` carries on from the last checkpoint.
 
-    python examples/training/advanced_training.py                       # trail data, minilm-l3
+    python examples/training/advanced_training.py                       # trail data, minilm-l6
     python examples/training/advanced_training.py --scheduler cosine --patience 3 --overwrite
     python examples/training/advanced_training.py --stop-after-steps 40 --overwrite   # "interrupted"
     python examples/training/advanced_training.py --resume                             # same arguments + --resume
@@ -123,6 +123,9 @@ def training_arguments(args: argparse.Namespace, learning_rate: float, device: s
 def best_metrics(trainer: Trainer, model_name: str, test: dict, max_epochs: float) -> dict:
     """The Lab 5 hand-in record: where the best checkpoint was, when training stopped, and test scores."""
     state = trainer.state
+    if state.best_model_checkpoint is None:
+        raise CourseError(f"the run ended after {state.global_step} steps without an evaluation; "
+                          "use a smaller --eval-steps or more --epochs.")
     best_step = int(Path(state.best_model_checkpoint).name.split("-")[-1])
     best_eval = next(log for log in state.log_history if "eval_loss" in log and log["step"] == best_step)
     return {
@@ -140,6 +143,31 @@ def best_metrics(trainer: Trainer, model_name: str, test: dict, max_epochs: floa
     }
 
 
+def write_config(args: argparse.Namespace, learning_rate: float) -> None:
+    """Save the settings first, so an interrupted run can be resumed or replaced with --overwrite."""
+    config = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}
+    (args.output / "training_config.json").write_text(json.dumps(config | {"learning_rate": learning_rate}, indent=2) + "\n")
+
+
+def save_results(trainer: Trainer, args: argparse.Namespace, encoded, data, model_name: str, train_seconds: float) -> dict:
+    """Save the restored best model and write test predictions, metrics, best_metrics and the learning curves."""
+    trainer.save_model(str(args.output))  # the restored best model, its config and tokenizer
+    shutil.rmtree(args.output / "checkpoints", ignore_errors=True)  # hundreds of MB of optimizer state
+    test = lab4.write_test_predictions(trainer, encoded["test"], data.label_names, args.output / "test_predictions.csv")
+    best = best_metrics(trainer, model_name, test, args.epochs)
+    trainer.remove_callback(JsonlLoggerCallback)  # the log ends with training; this evaluates the restored model
+    validation = {k.removeprefix("eval_"): round(v, 4) for k, v in trainer.evaluate().items()
+                  if not k.endswith(("_runtime", "_per_second"))}
+    (args.output / "best_metrics.json").write_text(json.dumps(best, indent=2) + "\n")
+    (args.output / "metrics.json").write_text(json.dumps({
+        "model": model_name, "parameters": count_parameters(trainer.model), "train_seconds": train_seconds,
+        "train_size": len(encoded["train"]), "validation_size": len(encoded["validation"]),
+        "test_size": len(encoded["test"]), "best": best, "validation": validation, "test": test,
+    }, indent=2) + "\n")
+    plot_learning_curves(args.output / "training_log.jsonl", args.output / "learning_curves.png")
+    return best
+
+
 def train(args: argparse.Namespace) -> dict | None:
     """Train with early stopping and best-model restore; return best_metrics (None if interrupted)."""
     check_advanced_settings(args)
@@ -149,14 +177,12 @@ def train(args: argparse.Namespace) -> dict | None:
     resume_from = prepare_run_dir(args)
     transformers.set_seed(args.seed)
     device = detect_device()
-    precision, why = precision_settings(device)
     learning_rate = args.learning_rate or choice.learning_rate
-    print(f"model:     {choice.description}\ndevice:    {describe_device(device)}\nprecision: {why}\n"
+    print(f"model:     {choice.description}\ndevice:    {describe_device(device)}\n"
+          f"precision: {precision_settings(device)[1]}\n"
           f"schedule:  {args.scheduler}, lr {learning_rate:g}, warmup {args.warmup:g}, weight decay {args.weight_decay:g}\n"
           f"output:    {args.output}" + (f"\nresuming:  {Path(resume_from).name}" if resume_from else ""))
-    (args.output / "training_config.json").write_text(json.dumps(
-        {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()} | {"learning_rate": learning_rate},
-        indent=2) + "\n")
+    write_config(args, learning_rate)
 
     splits = lab4.split_dataset(data, args.test_size, args.validation_size, args.seed)
     if args.max_train_rows:
@@ -164,10 +190,9 @@ def train(args: argparse.Namespace) -> dict | None:
         splits["train"] = splits["train"].shuffle(seed=args.seed).select(range(n))
     tokenizer, model = load_tokenizer_and_model(choice, data.id2label)
     encoded = lab4.tokenize_splits(splits, tokenizer, args.max_length)
-    callbacks = [EarlyStoppingCallback(early_stopping_patience=args.patience),
-                 JsonlLoggerCallback(args.output / "training_log.jsonl")]
     stopper = StopAtStepCallback(args.stop_after_steps) if args.stop_after_steps else None
-    callbacks += [stopper] if stopper else []
+    callbacks = [EarlyStoppingCallback(early_stopping_patience=args.patience),
+                 JsonlLoggerCallback(args.output / "training_log.jsonl")] + ([stopper] if stopper else [])
     trainer = Trainer(
         model=model, args=training_arguments(args, learning_rate, device),
         train_dataset=encoded["train"], eval_dataset=encoded["validation"],
@@ -178,27 +203,11 @@ def train(args: argparse.Namespace) -> dict | None:
         trainer.remove_callback(PrinterCallback)
     started = time.perf_counter()
     trainer.train(resume_from_checkpoint=resume_from)
-    train_seconds = round(time.perf_counter() - started, 1)
     if stopper and stopper.fired:
         print(f"\ninterrupted at step {trainer.state.global_step} of {trainer.state.max_steps}; "
               f"checkpoint kept in {args.output / 'checkpoints'}. Continue with the same arguments plus --resume.")
         return None
-
-    trainer.save_model(str(args.output))  # the restored best model, its config and tokenizer
-    shutil.rmtree(args.output / "checkpoints", ignore_errors=True)  # hundreds of MB of optimizer state
-    test = lab4.write_test_predictions(trainer, encoded["test"], data.label_names, args.output / "test_predictions.csv")
-    best = best_metrics(trainer, choice.name, test, args.epochs)
-    trainer.remove_callback(JsonlLoggerCallback)  # the log ends with training; this evaluates the restored model
-    validation = {k.removeprefix("eval_"): round(v, 4) for k, v in trainer.evaluate().items()
-                  if not k.endswith(("_runtime", "_per_second"))}
-    (args.output / "best_metrics.json").write_text(json.dumps(best, indent=2) + "\n")
-    (args.output / "metrics.json").write_text(json.dumps({
-        "model": choice.name, "parameters": count_parameters(model), "train_seconds": train_seconds,
-        "train_size": len(splits["train"]), "validation_size": len(splits["validation"]),
-        "test_size": len(splits["test"]), "best": best, "validation": validation, "test": test,
-    }, indent=2) + "\n")
-    plot_learning_curves(args.output / "training_log.jsonl", args.output / "learning_curves.png")
-    return best
+    return save_results(trainer, args, encoded, data, choice.name, round(time.perf_counter() - started, 1))
 
 
 def print_report(output: Path, best: dict) -> None:

@@ -183,6 +183,9 @@ def validation_history(trainer: Trainer) -> list[dict]:
 
 def write_test_predictions(trainer: Trainer, test_split: Dataset, label_names: list[str], path: Path) -> dict:
     """Predict the test split once, save text/true/predicted/confidence as CSV, and return the metrics."""
+    # transformers 5 applies group_by_length to evaluation batches too, which reorders the predictions;
+    # pairing each text with its prediction needs them in dataset order.
+    trainer.args.train_sampling_strategy = "sequential"
     output = trainer.predict(test_split)
     probabilities = torch.softmax(torch.from_numpy(output.predictions), dim=-1).numpy()
     predicted = probabilities.argmax(axis=-1)
