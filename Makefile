@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 export HF_HUB_DISABLE_TELEMETRY := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install install-large train test test-fast notebooks compare benchmark data grade clean
+.PHONY: install install-large browser train app serve publish quantize test test-fast notebooks compare benchmark data grade clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,12 +24,36 @@ $(VENV)/.installed-large: $(VENV)/.installed requirements-large.txt
 install: $(VENV)/.installed
 install-large: $(VENV)/.installed-large
 
+# Lab 7's end-to-end test drives headless Chromium through chromedriver (Debian/Ubuntu packages; needs root
+# or sudo). Elsewhere install Chromium and a matching chromedriver yourself; without them that one test is skipped.
+browser:
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
+	elif command -v apt-get >/dev/null; then \
+		SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	else echo "note: no apt-get here; install Chromium + chromedriver to run the browser test (it is skipped without them)"; fi
+
 train: install
 	$(PY) examples/training/classifier.py --overwrite
 
-test: install install-large
+# Lab 7: the Streamlit app on the trained models in outputs/ (http://localhost:8501).
+app: install
+	$(PY) -m streamlit run examples/app/app.py
+
+# Lab 7: the FastAPI service on the Lab 4 model (http://127.0.0.1:8000/docs); Ctrl+C stops it.
+serve: install
+	$(PY) examples/serving/service.py --model-dir outputs/blankets_creek-minilm-l6
+
+# Lab 8: publish the Lab 4 model as outputs/registry/trail-status/vN (card, manifest), and the optional int8 benchmark.
+publish: install
+	$(PY) examples/publishing/prepare_model.py outputs/blankets_creek-minilm-l6 --name trail-status
+
+quantize: install
+	$(PY) examples/publishing/quantize_model.py outputs/blankets_creek-minilm-l6 --threads 1
+
+test: install install-large browser
 	$(PY) -m pytest tests notebooks solutions --nbval-lax --nbval-current-env \
-		--nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
+		--nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider --durations=15
 
 # Unit tests only (seconds): no training, no notebooks.
 test-fast: install

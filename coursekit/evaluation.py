@@ -94,7 +94,7 @@ def report_markdown(report: dict) -> str:
     """A human-readable ``report.md``: headline numbers, per-class table, the worst mistakes."""
     lines = [f"# Evaluation of {report['model']}", "",
              f"Data: `{report['data']}` ({report['n']} texts, {len(report['labels'])} labels)", "",
-             f"| accuracy | F1 macro | F1 weighted | F1 micro |", "|---|---|---|---|",
+             "| accuracy | F1 macro | F1 weighted | F1 micro |", "|---|---|---|---|",
              f"| {report['accuracy']:.3f} | {report['f1_macro']:.3f} | {report['f1_weighted']:.3f} | "
              f"{report['f1_micro']:.3f} |", "", "## Per class", "",
              "| label | precision | recall | F1 | support |", "|---|---|---|---|---|"]

@@ -1,11 +1,17 @@
-"""Shared fixtures: run course scripts as a student would, and train one small model per session."""
+"""Shared fixtures: run course scripts as a student would, start real servers, train one small model per session."""
 
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -36,3 +42,56 @@ def trained_model_dir(tmp_path_factory) -> Path:
                         cwd=tmp_path_factory.mktemp("cwd"))
     assert result.returncode == 0, result.stderr[-3000:]
     return out
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now (the OS picks it)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Ask a server to stop (SIGTERM: uvicorn and streamlit shut down gracefully), kill it if it does not."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=15)
+
+
+def wait_until_healthy(health_url: str, process: subprocess.Popen, log: Path, deadline_s: float) -> None:
+    """Poll ``health_url`` until it answers 200, the process dies, or the deadline passes (never a fixed sleep)."""
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"server exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(health_url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.3)
+    pytest.fail(f"server did not answer {health_url} within {deadline_s} s:\n{log.read_text()[-3000:]}")
+
+
+@contextmanager
+def running_server(command: list[str], port: int, health_path: str, cwd: Path, deadline_s: float = 120,
+                   env: dict[str, str] | None = None) -> Iterator[str]:
+    """Start ``command`` (a server on 127.0.0.1:``port``), yield its URL once healthy, and always stop it.
+
+    The output goes to ``cwd/server.log``, shown when the server dies or never answers.
+    """
+    log = cwd / "server.log"
+    full_env = {**os.environ, "TRANSFORMERS_VERBOSITY": "error", **(env or {})}
+    with log.open("w") as out:
+        process = subprocess.Popen(command, cwd=cwd, env=full_env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_healthy(url + health_path, process, log, deadline_s)
+        yield url
+    finally:
+        stop(process)

@@ -11,8 +11,9 @@ import coursekit.grade as grade
 from coursekit.callbacks import plot_learning_curves
 from coursekit.grading.checks import load_spec
 
-# A run that evaluated every 5 steps (15 steps per epoch), was best at step 10 and stopped early at step 20.
-EVALS = [(5, 0.333333, 0.693, 0.533), (10, 0.666667, 0.689, 0.584), (15, 1.0, 0.689, 0.369), (20, 1.333333, 0.734, 0.394)]
+# Like the reference solution's run: evaluated every 20 steps (40 steps per epoch), best at step 60, stopped early
+# at step 80 of up to 5 epochs.
+EVALS = [(20, 0.5, 0.692, 0.417), (40, 1.0, 0.666, 0.642), (60, 1.5, 0.632, 0.678), (80, 2.0, 0.714, 0.647)]
 
 
 def reference_log() -> list[dict]:
@@ -20,14 +21,14 @@ def reference_log() -> list[dict]:
     for step, epoch, loss, f1 in EVALS:
         records.append({"step": step, "epoch": epoch, "kind": "train", "loss": 0.69, "learning_rate": 1e-4})
         records.append({"step": step, "epoch": epoch, "kind": "eval", "eval_loss": loss, "eval_f1_macro": f1})
-    records.append({"step": 20, "epoch": 1.333333, "kind": "summary", "train_loss": 0.69})
+    records.append({"step": 80, "epoch": 2.0, "kind": "summary", "train_loss": 0.64})
     return records
 
 
 def reference_best() -> dict:
-    return {"model": "minilm-l6", "metric_for_best_model": "eval_f1_macro", "best_step": 10, "best_epoch": 0.6667,
-            "best_value": 0.584, "stopped_step": 20, "stopped_epoch": 1.3333, "max_epochs": 4.0,
-            "early_stopped": True, "test_accuracy": 0.585, "test_f1_macro": 0.547}
+    return {"model": "minilm-l6", "metric_for_best_model": "eval_f1_macro", "best_step": 60, "best_epoch": 1.5,
+            "best_value": 0.678, "stopped_step": 80, "stopped_epoch": 2.0, "max_epochs": 5.0,
+            "early_stopped": True, "test_accuracy": 0.7185, "test_f1_macro": 0.7128}
 
 
 def write_handin(folder: Path, log: list[dict], best: dict, png: bool = True) -> Path:
@@ -67,14 +68,14 @@ def best_with(**changes) -> dict:
 
 
 @pytest.mark.parametrize("case, best, expected_loss, check_id, text", [
-    ("last_not_best", best_with(best_step=20, best_epoch=1.3333, best_value=0.394),
+    ("last_not_best", best_with(best_step=80, best_epoch=2.0, best_value=0.647),
      {"log_agrees_with_best_metrics": 25}, "log_agrees_with_best_metrics",
-     "best_metrics.json: best_value is 0.394 but the log gives 0.584 (best eval_f1_macro 0.584 at step 10)."),
+     "best_metrics.json: best_value is 0.647 but the log gives 0.678 (best eval_f1_macro 0.678 at step 60)."),
     ("not_early", best_with(early_stopped=False), {"log_agrees_with_best_metrics": 10}, "log_agrees_with_best_metrics",
-     "best_metrics.json: early_stopped is False but the log ends at epoch 1.33333 of max_epochs 4.0"),
+     "best_metrics.json: early_stopped is False but the log ends at epoch 2 of max_epochs 5.0"),
     ("early_as_text", best_with(early_stopped="true"), {"log_agrees_with_best_metrics": 10},
      "log_agrees_with_best_metrics", "early_stopped is 'true'"),
-    ("value_as_text", best_with(best_value="0.584"),
+    ("value_as_text", best_with(best_value="0.678"),
      {"best_metrics_values": 15, "log_agrees_with_best_metrics": 10}, "best_metrics_values", "best_value"),
     ("wrong_metric", best_with(metric_for_best_model="eval_loss"), {"best_metrics_values": 15},
      "best_metrics_values", "metric_for_best_model"),

@@ -14,7 +14,7 @@ from conftest import run_script
 from coursekit.errors import CourseError
 from coursekit.evaluation import (REPORT_KEYS, align_labels, build_report, model_label_names,
                                   most_confident_mistakes, plot_confusion, report_markdown, summary_scores)
-from coursekit.paths import DATA_DIR, PROJECT_ROOT
+from coursekit.paths import DATA_DIR
 
 EMAILS = DATA_DIR / "email_triage.csv"
 LABELS = ["billing", "breakdown", "collision", "glass_damage", "renewal_quote", "theft"]

@@ -24,6 +24,15 @@ optional ``title`` and ``fix`` (the hint shown when it loses points) and type-sp
 ``whole_counts``             rates (k of n) times their count are whole numbers within a tolerance.
 ``binary_f1_consistency``    a two-class macro F1 matches the accuracy and minority recall on known class counts.
 ``json_relations``           relations such as ``a <= b`` between JSON numbers hold (optionally only ``when`` ...).
+``model_card_metadata``      a model card's YAML metadata keys and its sections with word counts (Lab 8).
+``model_card_metrics``       a model card's numbers (``model-index`` or its table) equal a metrics JSON (Lab 8).
+``manifest_files``           a sha256 manifest lists every handed-in file / its sizes and hashes match (Lab 8).
+``id2label_matches``         a model config's id2label names the labels of a metrics JSON, in id order (Lab 8).
+``json_portable_paths``      no value of the JSON files is an absolute local path (Lab 8).
+``prediction_records``       prediction records (JSONL or a JSON list): scores sum to 1, confidence is the top
+                             score, "needs review" exactly below the threshold (Lab 7).
+``selective_accuracy``       accuracy on the hidden answers of the records not handed to a person, with a
+                             minimum coverage (Lab 7).
 
 Tables may be CSV or JSON Lines (``.jsonl``); their values are read as text so the rules decide what counts.
 
@@ -1041,6 +1050,225 @@ def check_training_log_best(check: dict, ctx: Context) -> tuple[float, str, list
     return points, f"{claims_file} agrees with {log_file}: {', '.join(good)}.", []
 
 
+def read_model_card(ctx: Context, name: str):
+    """A hand-in model card split into metadata and body, once per submission (Lab 8)."""
+    from coursekit.model_card import split_front_matter
+
+    return ctx.files.memo(("model_card", name), lambda: split_front_matter(ctx.files.text(name), name))
+
+
+def check_model_card_metadata(check: dict, ctx: Context) -> tuple[float, str, list[str]]:
+    """A model card's YAML metadata parses and has ``required_keys`` (and ``equals`` values); its Markdown has
+    each of ``sections`` (heading -> minimum words, optional ``max_words``)."""
+    from coursekit.model_card import metadata_problems, section_problems
+
+    name = check["file"]
+    front = read_model_card(ctx, name)
+    problems = []
+    if check.get("required_keys") or check.get("equals"):
+        problems += ([front.problem] if front.problem else
+                     metadata_problems(front.metadata, check.get("required_keys", []), check.get("equals"), name))
+    problems += section_problems(front.body, check.get("sections", {}), name, check.get("max_words"))
+    if problems:
+        return 0, problems[0], problems[1:]
+    parts = ([f"{len(check.get('required_keys', []))} metadata keys"] if check.get("required_keys") else []) + \
+            ([f"sections {', '.join(check['sections'])}"] if check.get("sections") else [])
+    return check["points"], f"{name}: {' and '.join(parts)} present.", []
+
+
+def check_model_card_metrics(check: dict, ctx: Context) -> tuple[float, str, list[str]]:
+    """A model card's numbers equal the metrics JSON's ``metrics_key`` object: ``source: model-index`` reads the
+    YAML metadata, ``source: table`` the rows ``| `metric` | value |``; ``required`` metrics must be reported."""
+    from coursekit.model_card import REQUIRED_METRICS, metric_mismatches, model_index_values, table_values
+
+    card, metrics_file, source = check["card_file"], check["metrics_file"], check["source"]
+    front = read_model_card(ctx, card)
+    found, test = json_lookup(json_object(ctx, metrics_file), check.get("metrics_key", "test"))
+    if not found or not isinstance(test, dict):
+        return 0, f"{metrics_file}: no object {check.get('metrics_key', 'test')!r} holding the test metrics.", []
+    if source == "table":
+        claimed, where = table_values(front.body), f"{card} evaluation table"
+    elif front.problem:
+        return 0, front.problem, []
+    else:
+        claimed, index_problems = model_index_values(front.metadata, card)
+        if index_problems:
+            return 0, index_problems[0], index_problems[1:]
+        where = f"{card} model-index"
+    problems = metric_mismatches(claimed, test, where, check.get("required", REQUIRED_METRICS),
+                                 check.get("tolerance", 1e-4))
+    if problems:
+        return 0, problems[0], problems[1:]
+    matched = sorted(set(claimed) & set(test))
+    return check["points"], f"{where}: {len(matched)} numbers, each equal to {metrics_file}.", []
+
+
+def check_manifest_files(check: dict, ctx: Context) -> tuple[float, str, list[str]]:
+    """A checksum manifest against the hand-in. ``rule: complete``: every handed-in file is listed and each
+    ``required`` pattern has an entry. ``rule: hashes``: every listed file is handed in (unless it matches
+    ``may_be_absent``) with the listed size and sha256."""
+    from coursekit.publishing import manifest_coverage_problems, manifest_format_problems, manifest_hash_problems
+
+    name = check["file"]
+    manifest = ctx.files.json(name)
+    problems = manifest_format_problems(manifest, name)
+    present = {file: path for file, path in ctx.files.submission.files.items() if file != name}
+    if not problems and check["rule"] == "hashes":
+        problems = manifest_hash_problems(manifest, present, check.get("may_be_absent", []), name)
+    elif not problems:
+        problems = manifest_coverage_problems(manifest, sorted(present), check.get("required", []), name)
+    if problems:
+        return 0, problems[0], problems[1:]
+    if check["rule"] == "hashes":
+        return check["points"], f"{name}: every handed-in file it lists has the listed size and sha256.", []
+    return check["points"], f"{name} lists all {len(present)} handed-in files and the required entries.", []
+
+
+def check_id2label_matches(check: dict, ctx: Context) -> tuple[float, str, list[str]]:
+    """A model config's id2label (and label2id) name the labels of ``labels_key`` of a metrics JSON, in id order."""
+    from coursekit.publishing import label_problems
+
+    config_file, metrics_file = check["config_file"], check["metrics_file"]
+    found, labels = json_lookup(json_object(ctx, metrics_file), check.get("labels_key", "label_names"))
+    problems = label_problems(json_object(ctx, config_file), labels if found else None, config_file)
+    if problems:
+        return 0, problems[0], problems[1:]
+    return check["points"], f"{config_file}: id2label names the labels {labels} of {metrics_file}.", []
+
+
+def check_json_portable_paths(check: dict, ctx: Context) -> tuple[float, str, list[str]]:
+    """No value of the JSON ``files`` is an absolute path of the student's machine (/home/..., C:\\...)."""
+    from coursekit.publishing import local_path_problems
+
+    problems = [problem for name in check["files"] for problem in local_path_problems(ctx.files.json(name), name)]
+    if problems:
+        return 0, problems[0], problems[1:]
+    return check["points"], f"{', '.join(check['files'])}: no absolute paths.", []
+
+
+def prediction_record_list(ctx: Context, name: str, key: str | None) -> list[dict]:
+    """Prediction records: every line of a ``.jsonl`` file, or the list of objects at ``key`` of a JSON file."""
+    if key is not None:
+        return json_items(json_object(ctx, name), name, key)
+
+    def parse() -> list[dict]:
+        try:
+            return parse_jsonl(ctx.files.text(name).splitlines(), name)
+        except CourseError as exc:
+            raise FileProblem(str(exc)) from None
+
+    records = ctx.files.memo(("records", name), parse)
+    if not records:
+        raise FileProblem(f"{name} holds no records.")
+    return records
+
+
+def record_score_problem(record: dict, labels: list[str], abstain: str | None, tolerance: float) -> str | None:
+    """What is wrong with one record's scores, confidence and labels (see :func:`check_prediction_records`)."""
+    scores = record.get("scores")
+    if not isinstance(scores, dict) or sorted(scores) != sorted(labels):
+        return f"scores must be an object with one probability per label {labels}, found {scores!r}"
+    numbers = {label: parse_number(v) if not isinstance(v, str) else None for label, v in scores.items()}
+    if any(n is None or not 0 <= n <= 1 for n in numbers.values()):
+        return f"scores must be numbers in [0, 1], found {scores!r}"
+    if abs(sum(numbers.values()) - 1) > tolerance:
+        return f"scores add up to {sum(numbers.values()):.4f}, not 1 (softmax probabilities: use top_k=None)"
+    best = max(numbers, key=numbers.get)
+    confidence = record.get("confidence")
+    number = parse_number(confidence) if not isinstance(confidence, str) else None
+    if number is None or abs(number - numbers[best]) > 0.001:
+        return f"confidence {confidence!r} is not the highest score ({best} {numbers[best]:g})"
+    if record.get("predicted_label", best) != best:
+        return f"predicted_label {record.get('predicted_label')!r} is not the label with the highest score ({best})"
+    allowed = [best] + ([abstain] if abstain else [])
+    if record.get("label") not in allowed:
+        return f"label {record.get('label')!r} must be {' or '.join(repr(a) for a in allowed)}"
+    return None
+
+
+def threshold_problem(records: list[dict], abstain: str, threshold: float | None) -> str | None:
+    """Records labelled ``abstain`` must be exactly those below the threshold (or, without one, the least confident)."""
+    confidences = [parse_number(r.get("confidence")) if not isinstance(r.get("confidence"), str) else None for r in records]
+    if None in confidences:
+        return f"record {confidences.index(None)} has no numeric confidence"
+    flagged = [c for c, r in zip(confidences, records) if r.get("label") == abstain]
+    decided = [c for c, r in zip(confidences, records) if r.get("label") != abstain]
+    if threshold is not None:
+        wrong = [i for i, (c, r) in enumerate(zip(confidences, records)) if (c < threshold) != (r.get("label") == abstain)]
+        if wrong:
+            return (f"{len(wrong)} record(s) break the rule label == {abstain!r} exactly when confidence < threshold "
+                    f"{threshold:g} (first: record {wrong[0]}, confidence {confidences[wrong[0]]:g}, "
+                    f"label {records[wrong[0]].get('label')!r})")
+    elif flagged and decided and max(flagged) >= min(decided):
+        return (f"a {abstain!r} record has confidence {max(flagged):g} but a decided record only {min(decided):g}; with one "
+                f"threshold, every {abstain!r} record is less confident than every decided one")
+    return None
+
+
+def check_prediction_records(check: dict, ctx: Context) -> tuple[float, str, list[str]]:
+    """Prediction records (``.jsonl`` lines, or a JSON list at ``key``) obey the inference rules in ``rules``.
+
+    ``scores``: ``scores`` holds one probability per label, summing to 1; ``confidence`` is the highest score;
+    ``label`` is the best label or ``abstain_label``. ``threshold``: the ``abstain_label`` records are exactly
+    those with confidence below the threshold at ``threshold_key`` (a dotted key of the same JSON file) or, with
+    no key, the least confident ones (some single threshold separates them).
+    """
+    name, labels = check["file"], check["labels"]
+    abstain, tolerance = check.get("abstain_label"), check.get("tolerance", 0.01)
+    records = prediction_record_list(ctx, name, check.get("key"))
+    where = f"{name}{' ' + check['key'] if check.get('key') else ''}"
+    problems = []
+    if "scores" in check["rules"]:
+        for index, record in enumerate(records):
+            problem = record_score_problem(record, labels, abstain, tolerance)
+            if problem:
+                problems.append(f"{where}: record {index}: {problem}.")
+    if "threshold" in check["rules"]:
+        threshold = None
+        if check.get("threshold_key"):
+            found, value = json_lookup(json_object(ctx, name), check["threshold_key"])
+            threshold = parse_number(value) if found and not isinstance(value, str) else None
+            if threshold is None:
+                problems.append(f"{name}: {check['threshold_key']!r} must be the threshold used (a number), found {value!r}.")
+        problem = threshold_problem(records, abstain, threshold) if not problems or threshold is not None else None
+        if problem:
+            problems.append(f"{where}: {problem}.")
+    if problems:
+        return 0, problems[0], problems[1:ROW_LIST_LIMIT]
+    flagged = sum(r.get("label") == abstain for r in records)
+    return check["points"], f"{where}: {len(records)} records as required ({flagged} {abstain!r}).", []
+
+
+def check_selective_accuracy(check: dict, ctx: Context) -> tuple[float, str, list[str]]:
+    """Accuracy on the hidden answers of the predictions that were not handed to a person (``abstain_label``).
+
+    Points are linear between ``zero_at`` and ``full_at``; below ``min_coverage`` (the share of answer ids with
+    a decided prediction) the check gives none, so abstaining on everything hard cannot buy accuracy.
+    """
+    if ctx.answers is None:
+        raise FileProblem("no answers file was given to the grader (--answers); ask your instructor.")
+    name, id_col, label_col = check["file"], check.get("id_column", "id"), check.get("label_column", "label")
+    abstain = check["abstain_label"]
+    frame = ctx.files.table(name)
+    missing = [c for c in (id_col, label_col) if c not in frame.columns]
+    if missing:
+        return 0, f"{name}: cannot score, missing column(s) {', '.join(missing)}.", []
+    predicted: dict[str, str] = {}
+    for id_value, label in zip(frame[id_col].astype(str).str.strip(), frame[label_col].astype(str).str.strip()):
+        predicted.setdefault(id_value, label)
+    decided = {i: predicted[i] for i in ctx.answers.labels if predicted.get(i, abstain) != abstain}
+    coverage = len(decided) / len(ctx.answers.labels)
+    if coverage < check["min_coverage"]:
+        return 0, (f"{name}: only {len(decided)} of {len(ctx.answers.labels)} posts ({coverage:.0%}) have a decided label; "
+                   f"at least {check['min_coverage']:.0%} are needed (lower the threshold)."), []
+    correct = sum(label == ctx.answers.labels[i] for i, label in decided.items())
+    accuracy = correct / len(decided)
+    points = linear_points(accuracy, check["zero_at"], check["full_at"], check["points"])
+    return points, (f"accuracy {accuracy:.3f} on the {len(decided)} decided posts (coverage {coverage:.0%}; "
+                    f"{len(ctx.answers.labels) - len(decided)} {abstain!r}); full points at ≥ {check['full_at']:g}, "
+                    f"none at ≤ {check['zero_at']:g}."), []
+
+
 CHECK_TYPES: dict[str, Callable[[dict, Context], tuple[float, str, list[str]]]] = {
     "csv_file": check_csv_file,
     "json_file": check_json_file,
@@ -1062,6 +1290,13 @@ CHECK_TYPES: dict[str, Callable[[dict, Context], tuple[float, str, list[str]]]] 
     "json_relations": check_json_relations,
     "classification_report_consistency": check_classification_report_consistency,
     "table_row_matches_json": check_table_row_matches_json,
+    "model_card_metadata": check_model_card_metadata,
+    "model_card_metrics": check_model_card_metrics,
+    "manifest_files": check_manifest_files,
+    "id2label_matches": check_id2label_matches,
+    "json_portable_paths": check_json_portable_paths,
+    "prediction_records": check_prediction_records,
+    "selective_accuracy": check_selective_accuracy,
 }
 REQUIRED_FIELDS = {
     "csv_file": ["file"], "json_file": ["file"], "png_file": ["file"], "markdown_words": ["file"],
@@ -1081,6 +1316,13 @@ REQUIRED_FIELDS = {
     "json_relations": ["file", "relations"],
     "classification_report_consistency": ["file", "claims"],
     "table_row_matches_json": ["table_file", "json_file", "row", "columns"],
+    "model_card_metadata": ["file"],
+    "model_card_metrics": ["card_file", "metrics_file", "source"],
+    "manifest_files": ["file", "rule"],
+    "id2label_matches": ["config_file", "metrics_file"],
+    "json_portable_paths": ["files"],
+    "prediction_records": ["file", "labels", "rules"],
+    "selective_accuracy": ["file", "abstain_label", "full_at", "zero_at", "min_coverage"],
 }
 
 
