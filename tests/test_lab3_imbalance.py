@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from conftest import run_script
+from conftest import run_main, run_script
 from coursekit.augment import (
     PROTECTED,
     augment,
@@ -272,14 +272,14 @@ def test_train_with_oversampling_balances_only_the_training_split(tmp_path):
 
 
 def test_train_script_rejects_an_unknown_remedy(tmp_path):
-    result = run_script("examples/imbalance/train_imbalanced.py", "--remedy", "bogus", cwd=tmp_path)
+    result = run_main("examples/imbalance/train_imbalanced.py", "--remedy", "bogus", cwd=tmp_path)
     assert result.returncode == 2
     assert "argument --remedy: invalid choice: 'bogus'" in result.stderr
 
 
 def test_train_script_names_a_missing_column(tmp_path):
-    result = run_script("examples/imbalance/train_imbalanced.py", "--label-column", "Blankets", "--output",
-                        str(tmp_path / "out"), cwd=tmp_path)
+    result = run_main("examples/imbalance/train_imbalanced.py", "--label-column", "Blankets", "--output",
+                      str(tmp_path / "out"), cwd=tmp_path)
     assert result.returncode == 2
     assert "error: " in result.stderr and "no column 'Blankets'" in result.stderr
     assert "'status', 'Blankets_Creek', 'Rope_Mill'" in result.stderr and "Traceback" not in result.stderr

@@ -12,7 +12,7 @@ import torch
 from sklearn.metrics import accuracy_score, f1_score, precision_score, recall_score
 from transformers import TrainerControl, TrainerState, TrainingArguments
 
-from conftest import run_script
+from conftest import run_main, run_script
 from coursekit import device as course_device
 from coursekit.callbacks import (JsonlLoggerCallback, StopAtStepCallback, overfitting_epochs, per_epoch,
                                  plot_learning_curves, read_log)
@@ -141,7 +141,7 @@ def test_precision_settings_stay_float32_on_mps_and_cpu(device, word):
 ])
 def test_bad_input_exits_2_with_a_clear_message(tmp_path, args, message):
     args = [str(tmp_path / "run") if a == "OUT" else a for a in args]
-    result = run_script(SCRIPT, *args, cwd=tmp_path)
+    result = run_main(SCRIPT, *args, cwd=tmp_path)
     assert result.returncode == 2, result.stderr
     assert result.stderr.startswith("error: ") and message in result.stderr and "Traceback" not in result.stderr
 

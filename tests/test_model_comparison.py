@@ -8,7 +8,7 @@ import struct
 import pandas as pd
 import pytest
 
-from conftest import run_script
+from conftest import run_main, run_script
 from coursekit.paths import EXAMPLES_DIR
 
 ENTRY_POINTS = {"classifier.py": "minilm-l6", "classifier-large.py": "mpnet", "classifier-msft.py": "minilm-l3"}
@@ -57,8 +57,8 @@ def test_comparison_table_includes_baseline_and_mpnet(tmp_path):
 
 
 def test_comparison_fails_fast_on_an_unknown_model(tmp_path):
-    result = run_script("examples/models/compare_models.py", "--models", "tfidf-logreg", "no such model",
-                        "--output", "cmp", cwd=tmp_path)
+    result = run_main("examples/models/compare_models.py", "--models", "tfidf-logreg", "no such model",
+                      "--output", "cmp", cwd=tmp_path)
     assert result.returncode == 2 and "neither a known alias" in result.stderr
     assert not (tmp_path / "cmp").exists()
 

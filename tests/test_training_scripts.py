@@ -7,8 +7,9 @@ import json
 import pandas as pd
 import pytest
 
-from conftest import SMALL_TRAINING, run_script
+from conftest import SMALL_TRAINING, run_main, run_script
 from coursekit.paths import TRAIL_STATUS_CSV
+from coursekit.scripts import load_example
 
 TRAIN = "examples/training/classifier.py"
 INFER = "examples/inferencing/inference.py"
@@ -21,11 +22,12 @@ def test_training_learns_the_trail_data(trained_model_dir):
     assert metrics["test_size"] == 135 and metrics["train_size"] + metrics["validation_size"] == 765
     assert metrics["test"]["accuracy"] >= 0.85, metrics["test"]  # TF-IDF gets ~0.8, chance 0.5
     assert metrics["test"]["f1_macro"] >= 0.85, metrics["test"]
-    assert len(metrics["validation_history"]) == 4
     config = json.loads((trained_model_dir / "config.json").read_text())
     assert config["id2label"] == {"0": "closed", "1": "open"}
     saved = json.loads((trained_model_dir / "training_config.json").read_text())
-    assert saved["model"] == "minilm-l6" and saved["max_length"] == 64
+    defaults = load_example(TRAIN.removeprefix("examples/")).build_parser().parse_args([])
+    assert saved["model"] == "minilm-l6" and saved["max_length"] == defaults.max_length  # the Lab 4 defaults
+    assert len(metrics["validation_history"]) == defaults.epochs
     predictions = pd.read_csv(trained_model_dir / "test_predictions.csv")
     assert list(predictions.columns) == ["text", "true_label", "predicted_label", "confidence"]
     assert len(predictions) == 135 and predictions["confidence"].between(0.5, 1).all()
@@ -55,15 +57,15 @@ def test_inference_labels_new_posts_with_names(trained_model_dir, tmp_path):
 def test_inference_reads_files(trained_model_dir, tmp_path):
     (tmp_path / "posts.txt").write_text("Trails are open!\n\nClosed for rain today.\n")
     pd.DataFrame({"status": ["Open and dry", "Closed, too wet"]}).to_csv(tmp_path / "posts.csv", index=False)
-    as_text = run_script(INFER, str(trained_model_dir), "--file", "posts.txt", cwd=tmp_path)
-    as_csv = run_script(INFER, str(trained_model_dir), "--file", "posts.csv", cwd=tmp_path)
+    as_text = run_main(INFER, str(trained_model_dir), "--file", "posts.txt", cwd=tmp_path)
+    as_csv = run_main(INFER, str(trained_model_dir), "--file", "posts.csv", cwd=tmp_path)
     assert as_text.returncode == 0 and len(as_text.stdout.strip().splitlines()) == 2
     assert as_csv.returncode == 0 and len(as_csv.stdout.strip().splitlines()) == 2
 
 
 @pytest.mark.slow
 def test_training_refuses_to_overwrite_a_run(trained_model_dir, tmp_path):
-    result = run_script(TRAIN, "--output", str(trained_model_dir), cwd=tmp_path)
+    result = run_main(TRAIN, "--output", str(trained_model_dir), cwd=tmp_path)
     assert result.returncode == 2 and "--overwrite" in result.stderr
     assert (trained_model_dir / "model.safetensors").is_file()
 
@@ -71,13 +73,20 @@ def test_training_refuses_to_overwrite_a_run(trained_model_dir, tmp_path):
 @pytest.mark.parametrize("args, message", [
     (["--output", "x", "--data", "missing.csv"], "data file not found"),
     (["--output", "x", "--label-column", "Blanket_Creek"], "no column 'Blanket_Creek'"),
-    (["--output", "x", "--model", "distilbert-base-uncased"], "cannot be reached"),
     (["--output", "x", "--epochs", "0"], "must be positive"),
 ])
 def test_training_bad_arguments(args, message, tmp_path):
-    result = run_script(TRAIN, *args, cwd=tmp_path, env={"HF_HUB_OFFLINE": "1"})
+    result = run_main(TRAIN, *args, cwd=tmp_path)
     assert result.returncode == 2, result.stderr
-    assert message in result.stderr and "Traceback" not in result.stderr
+    assert message in result.stderr and not (tmp_path / "x").exists()
+
+
+def test_training_names_the_offline_alias_when_the_hub_is_unreachable(tmp_path):
+    # A real process: huggingface_hub reads HF_HUB_OFFLINE when it is first imported.
+    result = run_script(TRAIN, "--output", "x", "--model", "distilbert-base-uncased", cwd=tmp_path,
+                        env={"HF_HUB_OFFLINE": "1"})
+    assert result.returncode == 2, result.stderr
+    assert "cannot be reached" in result.stderr and "Traceback" not in result.stderr
 
 
 @pytest.mark.parametrize("rows, message", [
@@ -87,16 +96,16 @@ def test_training_bad_arguments(args, message, tmp_path):
 ])
 def test_training_bad_rows(rows, message, tmp_path):
     pd.DataFrame(rows, columns=["status", "label"]).to_csv(tmp_path / "bad.csv", index=False)
-    result = run_script(TRAIN, "--data", "bad.csv", "--label-column", "label", "--label-names", "closed,open",
-                        "--output", "x", cwd=tmp_path)
+    result = run_main(TRAIN, "--data", "bad.csv", "--label-column", "label", "--label-names", "closed,open",
+                      "--output", "x", cwd=tmp_path)
     assert result.returncode == 2
-    assert message in result.stderr and "Traceback" not in result.stderr
+    assert message in result.stderr
 
 
 def test_training_refuses_a_foreign_output_folder(tmp_path):
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "thesis.txt").write_text("do not delete")
-    result = run_script(TRAIN, "--output", "mine", "--overwrite", *SMALL_TRAINING, cwd=tmp_path)
+    result = run_main(TRAIN, "--output", "mine", "--overwrite", *SMALL_TRAINING, cwd=tmp_path)
     assert result.returncode == 2 and "refusing to delete" in result.stderr
     assert (tmp_path / "mine" / "thesis.txt").read_text() == "do not delete"
 
@@ -106,16 +115,16 @@ def test_training_refuses_a_foreign_output_folder(tmp_path):
     ([".", "hello"], "not a model directory"),
 ])
 def test_inference_bad_model_dir(args, message, tmp_path):
-    result = run_script(INFER, *args, cwd=tmp_path)
-    assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
+    result = run_main(INFER, *args, cwd=tmp_path)
+    assert result.returncode == 2 and message in result.stderr
 
 
 @pytest.mark.slow
 def test_inference_bad_texts(trained_model_dir, tmp_path):
-    no_texts = run_script(INFER, str(trained_model_dir), cwd=tmp_path)
+    no_texts = run_main(INFER, str(trained_model_dir), cwd=tmp_path)
     assert no_texts.returncode == 2 and "no texts to classify" in no_texts.stderr
-    empty = run_script(INFER, str(trained_model_dir), "fine", "  ", cwd=tmp_path)
+    empty = run_main(INFER, str(trained_model_dir), "fine", "  ", cwd=tmp_path)
     assert empty.returncode == 2 and "text number 2 is empty" in empty.stderr
     (tmp_path / "latin1.txt").write_bytes("Caf\xe9 trail open".encode("latin-1"))
-    latin = run_script(INFER, str(trained_model_dir), "--file", "latin1.txt", cwd=tmp_path)
+    latin = run_main(INFER, str(trained_model_dir), "--file", "latin1.txt", cwd=tmp_path)
     assert latin.returncode == 2 and "not UTF-8" in latin.stderr
