@@ -51,9 +51,14 @@ publish: install
 quantize: install
 	$(PY) examples/publishing/quantize_model.py outputs/blankets_creek-minilm-l6 --threads 1
 
+# The tests on two workers (pytest-xdist; a test file stays on one worker): while one trains, the other imports
+# and checks. The notebooks then run one after the other, as a student runs them (a lab's solution may reuse
+# what its notebook trained). Both parts always run; the command fails if either failed.
 test: install install-large browser
-	$(PY) -m pytest tests notebooks solutions --nbval-lax --nbval-current-env \
-		--nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider --durations=15
+	$(PY) -m pytest tests -n 2 --dist loadfile -p no:cacheprovider --durations=10; tests=$$?; \
+	$(PY) -m pytest notebooks solutions --nbval-lax --nbval-current-env \
+		--nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider --durations=10; notebooks=$$?; \
+	test $$tests -eq 0 -a $$notebooks -eq 0
 
 # Unit tests only (seconds): no training, no notebooks.
 test-fast: install

@@ -200,6 +200,7 @@ def train_or_reuse(run_dir: Path, training_args: list[str]) -> dict:
     import json
 
     from coursekit.scripts import load_example
+    from coursekit.trained_model import run_lock
 
     classifier = load_example("training/classifier.py")
     args = classifier.build_parser().parse_args([*training_args, "--output", str(run_dir), "--overwrite"])
@@ -207,9 +208,10 @@ def train_or_reuse(run_dir: Path, training_args: list[str]) -> dict:
     wanted = {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()
               if k not in {"output", "overwrite"} and v is not None}
     config_file, metrics_file = Path(run_dir) / "training_config.json", Path(run_dir) / "metrics.json"
-    if config_file.is_file() and metrics_file.is_file():
-        config = json.loads(config_file.read_text(encoding="utf-8"))
-        if all(config.get(k) == v for k, v in wanted.items()):
-            return json.loads(metrics_file.read_text(encoding="utf-8"))
-    classifier.train(args)
-    return json.loads(metrics_file.read_text(encoding="utf-8"))
+    with run_lock(run_dir):  # the notebook and the solution may run at the same time
+        if config_file.is_file() and metrics_file.is_file():
+            config = json.loads(config_file.read_text(encoding="utf-8"))
+            if all(config.get(k) == v for k, v in wanted.items()):
+                return json.loads(metrics_file.read_text(encoding="utf-8"))
+        classifier.train(args)
+        return json.loads(metrics_file.read_text(encoding="utf-8"))

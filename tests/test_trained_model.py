@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -35,23 +37,34 @@ def test_an_unfinished_run_is_not_a_model(tmp_path):
         trained_model.lab4_model_dir(train_if_missing=False, path=run)
 
 
+def fake_training_script(calls: list[list[str]], seconds: float = 0.0):
+    """Stands in for examples/training/classifier.py: records its arguments and writes a finished run."""
+
+    def train(args):
+        time.sleep(seconds)
+        finished_run(args.output)
+        return SimpleNamespace(test={"accuracy": 0.93}, test_size=135)
+
+    def parse_args(argv):
+        calls.append(argv)
+        return SimpleNamespace(output=Path(argv[-1]))
+
+    return SimpleNamespace(build_parser=lambda: SimpleNamespace(parse_args=parse_args), train=train)
+
+
 def test_a_missing_run_is_trained_once_with_the_lab4_defaults(tmp_path, monkeypatch):
     calls: list[list[str]] = []
-
-    class FakeClassifierScript:
-        """Stands in for examples/training/classifier.py: records its arguments and writes a finished run."""
-
-        @staticmethod
-        def build_parser():
-            return SimpleNamespace(parse_args=lambda argv: calls.append(argv) or SimpleNamespace(output=Path(argv[-1])))
-
-        @staticmethod
-        def train(args):
-            finished_run(args.output)
-            return SimpleNamespace(test={"accuracy": 0.93}, test_size=135)
-
-    monkeypatch.setattr(trained_model, "load_example", lambda name: FakeClassifierScript)
+    monkeypatch.setattr(trained_model, "load_example", lambda name: fake_training_script(calls))
     run = tmp_path / "outputs" / "blankets_creek-minilm-l6"
     assert trained_model.lab4_model_dir(path=run) == run
     assert trained_model.lab4_model_dir(path=run) == run  # the second call finds it
     assert calls == [["--no-progress", "--overwrite", "--output", str(run)]]
+
+
+def test_two_notebooks_at_once_train_only_once(tmp_path, monkeypatch):
+    calls: list[list[str]] = []
+    monkeypatch.setattr(trained_model, "load_example", lambda name: fake_training_script(calls, seconds=0.5))
+    run = tmp_path / "outputs" / "blankets_creek-minilm-l6"
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(lambda _: trained_model.lab4_model_dir(path=run), range(2)))
+    assert results == [run, run] and len(calls) == 1
