@@ -156,6 +156,16 @@ def encode_labels(values: list, path: Path, label_names: list[str] | None = None
     return [index[v] for v in texts], list(names)
 
 
+def require_texts(frame: pd.DataFrame, column: str, path: str | Path) -> list[str]:
+    """The texts of ``column``, or an error naming every row whose text is empty or missing."""
+    texts = [t if isinstance(t, str) else "" for t in frame[column]]
+    empty = [i for i, t in enumerate(texts) if not t.strip()]
+    if empty:
+        raise CourseError(f"{path}: empty text in column {column!r} at {_list_rows(Path(path), empty)}. "
+                          "Fill or remove those rows.")
+    return texts
+
+
 def default_label_names(label_column: str) -> list[str] | None:
     """The trail columns (in any file derived from the trail data) hold 0/1 for closed/open."""
     return list(TRAIL_LABEL_NAMES) if label_column in TRAIL_LABEL_COLUMNS else None
@@ -172,13 +182,7 @@ def load_labelled_texts(
     path = Path(path).expanduser()
     frame = read_table(path)
     require_columns(frame, [text_column, label_column], path)
-    texts = frame[text_column]
-    empty = [i for i, t in enumerate(texts) if not isinstance(t, str) or not t.strip()]
-    if empty:
-        raise CourseError(
-            f"{path}: empty text in column {text_column!r} at {_list_rows(path, empty)}. "
-            "Remove those rows or fill in the text."
-        )
+    texts = require_texts(frame, text_column, path)
     labels = frame[label_column]
     missing = [i for i, v in enumerate(labels) if pd.isna(v) or (isinstance(v, str) and not v.strip())]
     if missing:

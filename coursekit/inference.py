@@ -58,6 +58,12 @@ class Prediction:
         return asdict(self)
 
 
+def flat_record(record: dict[str, Any], labels: list[str]) -> dict[str, Any]:
+    """A record for a table: ``scores`` becomes one ``score_<label>`` column per label, in ``labels`` order."""
+    return {**{k: v for k, v in record.items() if k != "scores"},
+            **{f"score_{label}": record["scores"][label] for label in labels}}
+
+
 def check_threshold(threshold: float | None) -> float | None:
     """Return ``threshold`` if it is ``None`` or in [0, 1], else raise a :class:`CourseError`."""
     if threshold is not None and not 0.0 <= threshold <= 1.0:

@@ -21,9 +21,9 @@ from typing import Callable, Mapping, Sequence
 
 import pandas as pd
 
-from coursekit.data import READERS, read_table, row_name
+from coursekit.data import READERS, read_table, require_texts
 from coursekit.errors import CourseError
-from coursekit.inference import Classifier, Prediction
+from coursekit.inference import Classifier, Prediction, flat_record
 from coursekit.paths import OUTPUTS_DIR, PROJECT_ROOT
 from coursekit.trained_model import LAB4_MODEL_DIR
 
@@ -158,12 +158,7 @@ def upload_texts(frame: pd.DataFrame, column: str, name: str) -> list[str]:
     if len(frame) > MAX_UPLOAD_ROWS:
         raise CourseError(f"{name} has {len(frame)} rows; the app scores at most {MAX_UPLOAD_ROWS}. "
                           "Use examples/inferencing/batch_predict.py for big files.")
-    texts = [t if isinstance(t, str) else "" for t in frame[column]]
-    empty = [i for i, t in enumerate(texts) if not t.strip()]
-    if empty:
-        where = ", ".join(row_name(Path(name), i) for i in empty[:10]) + (" ..." if len(empty) > 10 else "")
-        raise CourseError(f"{name}: empty text in column {column!r} at {where}. Fill or remove those rows.")
-    return texts
+    return require_texts(frame, column, name)
 
 
 def predict_with_progress(classifier: Classifier, texts: list[str], threshold: float, chunk_size: int,
@@ -178,9 +173,7 @@ def predict_with_progress(classifier: Classifier, texts: list[str], threshold: f
 
 def results_frame(predictions: list[Prediction], labels: list[str], ids: list | None = None) -> pd.DataFrame:
     """One row per text, with the columns of ``batch_predict.py --output x.csv`` (``score_<label>`` per label)."""
-    rows = [{"text": p.text, "label": p.label, "predicted_label": p.predicted_label, "confidence": p.confidence,
-             **{f"score_{label}": p.scores[label] for label in labels}} for p in predictions]
-    frame = pd.DataFrame(rows)
+    frame = pd.DataFrame([flat_record(p.to_dict(), labels) for p in predictions])
     if ids is not None:
         frame.insert(0, "id", ids)
     return frame

@@ -21,10 +21,10 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from coursekit.data import read_table, require_columns, row_name
+from coursekit.data import read_table, require_columns, require_texts
 from coursekit.errors import CourseError, friendly_errors
 from coursekit.inference import (DEFAULT_BATCH_SIZE, DEFAULT_MAX_LENGTH, DEFAULT_THRESHOLD, DEVICES, NEEDS_REVIEW,
-                                 Prediction, check_threshold, load_classifier)
+                                 Prediction, check_threshold, flat_record, load_classifier)
 from coursekit.models import require_model_dir
 
 OUTPUT_TYPES = (".jsonl", ".csv")
@@ -65,11 +65,7 @@ def read_input(path: Path, text_column: str, id_column: str) -> tuple[list[str],
         return read_lines(path), None
     frame = read_table(path)
     require_columns(frame, [text_column], path)
-    texts = ["" if not isinstance(t, str) else t for t in frame[text_column]]
-    empty = [i for i, t in enumerate(texts) if not t.strip()]
-    if empty:
-        where = ", ".join(row_name(path, i) for i in empty[:10]) + (f" (+{len(empty) - 10} more)" if len(empty) > 10 else "")
-        raise CourseError(f"{path}: empty text in column {text_column!r} at {where}; fill or remove those rows.")
+    texts = require_texts(frame, text_column, path)
     ids = [str(v) for v in frame[id_column]] if id_column in frame.columns else None
     return texts, ids
 
@@ -97,8 +93,7 @@ def write_records(path: Path, rows: list[dict], labels: list[str]) -> None:
         with path.open("w", encoding="utf-8") as handle:
             handle.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
         return
-    flat = [{**{k: v for k, v in row.items() if k != "scores"}, **{f"score_{label}": row["scores"][label] for label in labels}}
-            for row in rows]
+    flat = [flat_record(row, labels) for row in rows]
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(flat[0]), lineterminator="\n")
         writer.writeheader()
