@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 export HF_HUB_DISABLE_TELEMETRY := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install install-large browser train app serve publish quantize test test-fast notebooks compare benchmark data grade clean
+.PHONY: install install-large browser train app serve publish quantize test test-fast notebooks compare benchmark data grade clean lint
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -86,7 +86,7 @@ data: install
 
 # Instructors: make grade SUBMISSIONS=dir LAB=4 ANSWERS=secret/answers.csv
 grade: install
-	$(PY) -m coursekit.grade $(SUBMISSIONS) --lab $(LAB) $(if $(ANSWERS),--answers $(ANSWERS))
+	$(PY) -m coursekit.grading.grade $(SUBMISSIONS) --lab $(LAB) $(if $(ANSWERS),--answers $(ANSWERS))
 
 clean:
 	rm -rf outputs handin .pytest_cache

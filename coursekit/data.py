@@ -39,7 +39,9 @@ def parse_jsonl(lines: list[str], source: str) -> list[dict]:
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise CourseError(f"{source}: line {number} is not valid JSON ({exc.msg}); fix or delete that line.") from None
+            raise CourseError(
+                f"{source}: line {number} is not valid JSON ({exc.msg}); fix or delete that line."
+            ) from None
         if not isinstance(record, dict):
             raise CourseError(f"{source}: line {number} is not a JSON object ({{...}}); each line must be one record.")
         records.append(record)
@@ -77,7 +79,7 @@ def read_table(path: str | Path) -> pd.DataFrame:
             frame = pd.read_parquet(path)
     except UnicodeDecodeError as exc:
         raise CourseError(
-            f"{path}: not UTF-8 text (byte {exc.start} is {exc.object[exc.start:exc.start + 1]!r}). Re-save the "
+            f"{path}: not UTF-8 text (byte {exc.start} is {exc.object[exc.start : exc.start + 1]!r}). Re-save the "
             "file as UTF-8 (e.g. pandas.read_csv(path, encoding='latin-1').to_csv(path, index=False))."
         ) from None
     except pd.errors.EmptyDataError:
@@ -161,8 +163,9 @@ def require_texts(frame: pd.DataFrame, column: str, path: str | Path) -> list[st
     texts = [t if isinstance(t, str) else "" for t in frame[column]]
     empty = [i for i, t in enumerate(texts) if not t.strip()]
     if empty:
-        raise CourseError(f"{path}: empty text in column {column!r} at {_list_rows(Path(path), empty)}. "
-                          "Fill or remove those rows.")
+        raise CourseError(
+            f"{path}: empty text in column {column!r} at {_list_rows(Path(path), empty)}. Fill or remove those rows."
+        )
     return texts
 
 
@@ -189,5 +192,7 @@ def load_labelled_texts(
         raise CourseError(f"{path}: missing label in column {label_column!r} at {_list_rows(path, missing)}.")
     ids, names = encode_labels(labels.tolist(), path, label_names or default_label_names(label_column))
     if len(set(ids)) < 2:
-        raise CourseError(f"{path}: column {label_column!r} holds only one label ({names[ids[0]]}); a classifier needs two or more.")
+        raise CourseError(
+            f"{path}: column {label_column!r} holds only one label ({names[ids[0]]}); a classifier needs two or more."
+        )
     return LabelledTexts(texts=[t.strip() for t in texts], labels=ids, label_names=names)

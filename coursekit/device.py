@@ -35,8 +35,13 @@ def precision_settings(device: str) -> tuple[dict[str, bool], str]:
     """
     if device == "cuda":
         if torch.cuda.is_bf16_supported():
-            return {"bf16": True}, "bf16 mixed precision: this GPU supports bfloat16 (float32's range, no loss scaling)"
+            return {
+                "bf16": True
+            }, "bf16 mixed precision: this GPU supports bfloat16 (float32's range, no loss scaling)"
         return {"fp16": True}, "fp16 mixed precision with loss scaling: this GPU has no bfloat16"
     if device == "mps":
-        return {}, "float32: mixed precision on Apple's MPS backend is partial, so the Trainer's float32 is the safe choice"
+        return (
+            {},
+            "float32: mixed precision on Apple's MPS backend is partial, so the Trainer's float32 is the safe choice",
+        )
     return {}, "float32: fp16=True on a CPU is silently ignored, and bf16 only pays off on CPUs with AMX"

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from coursekit.errors import CourseError
 from coursekit.models import require_model_dir
@@ -60,8 +61,10 @@ class Prediction:
 
 def flat_record(record: dict[str, Any], labels: list[str]) -> dict[str, Any]:
     """A record for a table: ``scores`` becomes one ``score_<label>`` column per label, in ``labels`` order."""
-    return {**{k: v for k, v in record.items() if k != "scores"},
-            **{f"score_{label}": record["scores"][label] for label in labels}}
+    return {
+        **{k: v for k, v in record.items() if k != "scores"},
+        **{f"score_{label}": record["scores"][label] for label in labels},
+    }
 
 
 def check_threshold(threshold: float | None) -> float | None:
@@ -132,8 +135,9 @@ class Classifier:
         # forward passes at once on 2 cores are no faster than one after the other.
         self._lock = threading.Lock()
 
-    def predict(self, texts: str | Sequence[str], batch_size: int = DEFAULT_BATCH_SIZE,
-                threshold: float | None = None) -> list[Prediction]:
+    def predict(
+        self, texts: str | Sequence[str], batch_size: int = DEFAULT_BATCH_SIZE, threshold: float | None = None
+    ) -> list[Prediction]:
         """Classify one text or a list, in batches of ``batch_size``; one :class:`Prediction` per text.
 
         With a ``threshold``, predictions whose confidence is below it get the label :data:`NEEDS_REVIEW`.
@@ -150,8 +154,15 @@ class Classifier:
             by_label = {label: round(raw[label], DECIMALS) for label in self.labels}  # in label order
             best = max(raw, key=raw.get)
             confidence = by_label[best]
-            predictions.append(Prediction(text=text, label=decide(best, confidence, threshold),
-                                          predicted_label=best, confidence=confidence, scores=by_label))
+            predictions.append(
+                Prediction(
+                    text=text,
+                    label=decide(best, confidence, threshold),
+                    predicted_label=best,
+                    confidence=confidence,
+                    scores=by_label,
+                )
+            )
         return predictions
 
     def model_info(self) -> dict[str, Any]:
@@ -168,8 +179,9 @@ class Classifier:
         }
 
 
-def load_classifier(model_dir: str | Path, device: str | None = None,
-                    max_length: int = DEFAULT_MAX_LENGTH) -> Classifier:
+def load_classifier(
+    model_dir: str | Path, device: str | None = None, max_length: int = DEFAULT_MAX_LENGTH
+) -> Classifier:
     """Load a model folder saved by the training script into a :class:`Classifier`.
 
     A missing folder, or one without ``config.json``, raises a :class:`CourseError` that says what to do.
@@ -180,8 +192,9 @@ def load_classifier(model_dir: str | Path, device: str | None = None,
     from transformers import pipeline
 
     try:
-        pipe = pipeline("text-classification", model=str(path), device=chosen, top_k=None,
-                        truncation=True, max_length=max_length)
+        pipe = pipeline(
+            "text-classification", model=str(path), device=chosen, top_k=None, truncation=True, max_length=max_length
+        )
     except (OSError, ValueError) as exc:
         raise CourseError(f"could not load the model in {path}: {exc}") from None
     return Classifier(pipe, path, chosen, max_length)

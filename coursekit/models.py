@@ -161,8 +161,10 @@ def require_model_dir(value: str | Path) -> Path:
     """Return the directory as a resolved path if it holds a saved model, else raise a clear error."""
     path = Path(value).expanduser().resolve()
     if not path.is_dir():
-        raise CourseError(f"model directory not found: {path}. Train one first "
-                          "(python examples/training/classifier.py) or check the path.")
+        raise CourseError(
+            f"model directory not found: {path}. Train one first "
+            "(python examples/training/classifier.py) or check the path."
+        )
     if not (path / "config.json").is_file():
         raise CourseError(
             f"{path} is a directory but not a model directory (no config.json). Use the "
@@ -232,7 +234,10 @@ def load_tokenizer_and_model(choice: ModelChoice, id2label: dict[int, str]):
             )
         else:
             config = AutoConfig.from_pretrained(
-                choice.path, num_labels=len(id2label), id2label=id2label, label2id=label2id,
+                choice.path,
+                num_labels=len(id2label),
+                id2label=id2label,
+                label2id=label2id,
                 **choice.from_pretrained_kwargs(),
             )
             model = AutoModelForSequenceClassification.from_config(config)

@@ -30,8 +30,10 @@ def lab4_model_dir(train_if_missing: bool = True, path: Path = LAB4_MODEL_DIR) -
     if is_finished_run(path):
         return path
     if not train_if_missing:
-        raise CourseError(f"No trained Lab 4 model in {path}. Run `make train` (or "
-                          "`python examples/training/classifier.py`) first, or pass the folder of your own run.")
+        raise CourseError(
+            f"No trained Lab 4 model in {path}. Run `make train` (or "
+            "`python examples/training/classifier.py`) first, or pass the folder of your own run."
+        )
     with run_lock(path):
         if not is_finished_run(path):
             train_lab4_model(path)
@@ -50,8 +52,11 @@ def run_lock(run_dir: Path) -> FileLock:
 
 def train_lab4_model(path: Path) -> None:
     """Train the Lab 4 classifier into ``path`` with the Lab 4 defaults (what `make train` does)."""
-    print(f"No trained Lab 4 model in {path}: training it now with the Lab 4 defaults "
-          "(about two minutes on 2 CPU cores; `make train` does the same).", flush=True)
+    print(
+        f"No trained Lab 4 model in {path}: training it now with the Lab 4 defaults "
+        "(about two minutes on 2 CPU cores; `make train` does the same).",
+        flush=True,
+    )
     quiet_libraries()
     classifier = load_example("training/classifier.py")
     # --overwrite only ever replaces an unfinished run of the same script (it refuses foreign folders).

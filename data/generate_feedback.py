@@ -41,47 +41,119 @@ NEAR_DUP_THRESHOLD = 0.75
 
 SLOTS = {
     "app": ["TrailTrack", "the app", "this app", "TrailTrack", "the app"],
-    "trail": ["Blankets Creek", "Rope Mill", "Blankets", "the Dwelling Loop", "Avalanche at Rope Mill",
-              "Explorer Loop 3", "Quehl Holler", "South Loop", "Van Michael", "my local trails"],
-    "device": ["Pixel 8", "iPhone 15", "iPhone 12 mini", "Galaxy S23", "Galaxy A54", "OnePlus 11",
-               "iPhone SE", "Pixel 6a", "Moto G84", "iPad mini"],
-    "phone": ["a Pixel 8 with Android 15", "an iPhone 15 on iOS 18.2", "an iPhone SE on iOS 17.6",
-              "a Galaxy S23, Android 14", "a Moto G84 with Android 15", "an iPad mini on iOS 18"],
+    "trail": [
+        "Blankets Creek",
+        "Rope Mill",
+        "Blankets",
+        "the Dwelling Loop",
+        "Avalanche at Rope Mill",
+        "Explorer Loop 3",
+        "Quehl Holler",
+        "South Loop",
+        "Van Michael",
+        "my local trails",
+    ],
+    "device": [
+        "Pixel 8",
+        "iPhone 15",
+        "iPhone 12 mini",
+        "Galaxy S23",
+        "Galaxy A54",
+        "OnePlus 11",
+        "iPhone SE",
+        "Pixel 6a",
+        "Moto G84",
+        "iPad mini",
+    ],
+    "phone": [
+        "a Pixel 8 with Android 15",
+        "an iPhone 15 on iOS 18.2",
+        "an iPhone SE on iOS 17.6",
+        "a Galaxy S23, Android 14",
+        "a Moto G84 with Android 15",
+        "an iPad mini on iOS 18",
+    ],
     "os": ["Android 15", "iOS 18.2", "iOS 17.6", "Android 14", "iOS 18"],
     "version": ["4.2.0", "4.2.1", "4.1.3", "4.3.0", "4.0.9"],
     "update": ["4.2.0", "4.2.1", "4.3.0", "the last update", "the latest update", "yesterday's update"],
     "watch": ["Garmin Edge 540", "Apple Watch", "Wahoo ELEMNT", "Garmin Fenix", "Coros Dura"],
     "service": ["Strava", "Komoot", "Apple Health", "Google Fit", "Trailforks"],
-    "feature": ["offline maps", "the elevation profile", "live tracking", "the trail status page",
-                "ride recording", "the route planner", "segment times", "the heatmap",
-                "the GPX export", "turn-by-turn directions", "the trail condition reports"],
-    "plan": ["Pro", "TrailTrack Pro", "the annual plan", "the monthly plan", "the family plan",
-             "Pro annual"],
+    "feature": [
+        "offline maps",
+        "the elevation profile",
+        "live tracking",
+        "the trail status page",
+        "ride recording",
+        "the route planner",
+        "segment times",
+        "the heatmap",
+        "the GPX export",
+        "turn-by-turn directions",
+        "the trail condition reports",
+    ],
+    "plan": ["Pro", "TrailTrack Pro", "the annual plan", "the monthly plan", "the family plan", "Pro annual"],
     "price": ["$4.99", "$39.99", "$59.99", "$5", "40 bucks", "€4.99"],
     "n": ["two", "three", "5", "10", "twice", "a few"],
     "km": ["12 km", "8 miles", "20k", "15 miles", "a 30 km loop", "a short 5 mile lap"],
-    "when": ["yesterday", "this morning", "on Saturday", "last weekend", "since Tuesday",
-             "for a week now", "today"],
+    "when": ["yesterday", "this morning", "on Saturday", "last weekend", "since Tuesday", "for a week now", "today"],
     "name": ["Dana", "Marcus", "Priya", "J.", "Sam", "Lena", "Chris", "Tomás", "Aisha", "Ben"],
-    "error": ["error 502", "'Sync failed'", "a blank screen", "'Something went wrong'",
-              "error code TT-17", "a spinning wheel"],
+    "error": [
+        "error 502",
+        "'Sync failed'",
+        "a blank screen",
+        "'Something went wrong'",
+        "error code TT-17",
+        "a spinning wheel",
+    ],
     "month": ["March", "June", "October", "last month", "January"],
 }
 
-GREETINGS = ["Hi,", "Hello team,", "Hey there!", "Hi TrailTrack team,", "Hello,", "Dear support,",
-             "Quick note:", "Hey folks,", ""]
-SIGNOFFS = ["Thanks!", "Thanks, {name}", "Cheers, {name}", "Regards, {name}", "- {name}", "Thank you.",
-            "Keep it up.", "", "", ""]
+GREETINGS = [
+    "Hi,",
+    "Hello team,",
+    "Hey there!",
+    "Hi TrailTrack team,",
+    "Hello,",
+    "Dear support,",
+    "Quick note:",
+    "Hey folks,",
+    "",
+]
+SIGNOFFS = [
+    "Thanks!",
+    "Thanks, {name}",
+    "Cheers, {name}",
+    "Regards, {name}",
+    "- {name}",
+    "Thank you.",
+    "Keep it up.",
+    "",
+    "",
+    "",
+]
 # Label-neutral context; several of these mention words that belong to other labels on purpose.
-CONTEXT = ["I ride {trail} most weekends.", "I've used {app} for about two years.",
-           "I'm on {phone}.", "Version {version}, {device}.", "I pay for {plan}.",
-           "I record every ride, usually {km}.", "Our club uses {app} for group rides.",
-           "I also use {service}.", "I ride with a {watch}.", "Used it {when} at {trail}.",
-           "I'm a volunteer on the trail crew.", "My kids ride with me on weekends.",
-           "Long-time user, first time writing in.", "I paid for {plan} last year.",
-           "I ride after work, usually for 40 minutes.", "If it matters, I'm on {phone}.",
-           "My friends are all on {app} too.", "I had {app} recommended by the local bike shop.",
-           "Let me know if you need more details.", "Screenshots attached."]
+CONTEXT = [
+    "I ride {trail} most weekends.",
+    "I've used {app} for about two years.",
+    "I'm on {phone}.",
+    "Version {version}, {device}.",
+    "I pay for {plan}.",
+    "I record every ride, usually {km}.",
+    "Our club uses {app} for group rides.",
+    "I also use {service}.",
+    "I ride with a {watch}.",
+    "Used it {when} at {trail}.",
+    "I'm a volunteer on the trail crew.",
+    "My kids ride with me on weekends.",
+    "Long-time user, first time writing in.",
+    "I paid for {plan} last year.",
+    "I ride after work, usually for 40 minutes.",
+    "If it matters, I'm on {phone}.",
+    "My friends are all on {app} too.",
+    "I had {app} recommended by the local bike shop.",
+    "Let me know if you need more details.",
+    "Screenshots attached.",
+]
 
 CORE = {
     "praise": [
@@ -208,11 +280,23 @@ MIXED_OPENERS = {
     "other": ["Not a bug report or a complaint.", "Not sure this is the right place."],
 }
 # Emojis that fit any message, plus a few that only fit some labels.
-EMOJIS = {"any": ["🙏", "🚵", "😅", "🤔"], "praise": ["❤️", "👍", "🙌"], "bug_report": ["😡", "😤"],
-          "billing": ["😤"], "feature_request": ["👍"]}
-TYPOS = [(r"\bthe\b", "teh"), (r"\brecord\b", "recrod"), (r"\bbecause\b", "becuase"),
-         (r"\bdefinitely\b", "definately"), (r"\bplease\b", "pls"), (r"\byou\b", "u"),
-         (r"\breally\b", "rly"), (r"\bwould\b", "woud")]
+EMOJIS = {
+    "any": ["🙏", "🚵", "😅", "🤔"],
+    "praise": ["❤️", "👍", "🙌"],
+    "bug_report": ["😡", "😤"],
+    "billing": ["😤"],
+    "feature_request": ["👍"],
+}
+TYPOS = [
+    (r"\bthe\b", "teh"),
+    (r"\brecord\b", "recrod"),
+    (r"\bbecause\b", "becuase"),
+    (r"\bdefinitely\b", "definately"),
+    (r"\bplease\b", "pls"),
+    (r"\byou\b", "u"),
+    (r"\breally\b", "rly"),
+    (r"\bwould\b", "woud"),
+]
 
 
 def expand(template: str, rng: random.Random) -> str:

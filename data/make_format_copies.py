@@ -80,7 +80,8 @@ def out_of_sync(frame: pd.DataFrame, out_dir: Path) -> list[str]:
             continue
         copy = read(path)
         same = list(copy.columns) == list(rows.columns) and copy.astype(str).reset_index(drop=True).equals(
-            rows.astype(str).reset_index(drop=True))
+            rows.astype(str).reset_index(drop=True)
+        )
         if not same:
             stale.append(name)
     return stale
@@ -99,7 +100,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         stale = out_of_sync(frame, args.output_dir)
         if stale:
-            print("out of sync with trail_status.csv: " + ", ".join(stale) + "\nrun: python data/make_format_copies.py")
+            print(
+                "out of sync with trail_status.csv: " + ", ".join(stale) + "\nrun: python data/make_format_copies.py"
+            )
             return 1
         print(f"all {len(expected_copies(frame))} copies match {SOURCE.name} ({len(frame)} rows)")
         return 0

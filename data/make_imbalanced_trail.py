@@ -63,8 +63,12 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--input", type=Path, default=DEFAULT_INPUT, help="the balanced trail file")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="where to write the imbalanced file")
-    parser.add_argument("--keep-fraction", type=float, default=DEFAULT_KEEP_FRACTION,
-                        help="share of 'closed' Blankets_Creek rows to keep (default 0.15)")
+    parser.add_argument(
+        "--keep-fraction",
+        type=float,
+        default=DEFAULT_KEEP_FRACTION,
+        help="share of 'closed' Blankets_Creek rows to keep (default 0.15)",
+    )
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed (default 3)")
     args = parser.parse_args(argv)
     if not 0 < args.keep_fraction <= 1:
@@ -79,8 +83,10 @@ def main(argv=None) -> int:
     out = make_imbalanced(header, rows, args.keep_fraction, args.seed)
     write_rows(args.output, header, out)
     n_closed = sum(row[header.index(LABEL_COLUMN)] == MINORITY_VALUE for row in out)
-    print(f"wrote {len(out)} rows to {args.output}: {len(out) - n_closed} open, {n_closed} closed "
-          f"({n_closed / len(out):.1%} closed) for {LABEL_COLUMN}")
+    print(
+        f"wrote {len(out)} rows to {args.output}: {len(out) - n_closed} open, {n_closed} closed "
+        f"({n_closed / len(out):.1%} closed) for {LABEL_COLUMN}"
+    )
     return 0
 
 

@@ -11,9 +11,9 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -32,8 +32,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.slow)
 
 
-def run_script(script: str, *args: str, cwd: Path | None = None, timeout: int = 900,
-               env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+def run_script(
+    script: str, *args: str, cwd: Path | None = None, timeout: int = 900, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
     """Run ``examples/...`` or ``solutions/...`` with this interpreter and capture its output.
 
     Tests pass a temporary ``cwd`` on purpose: scripts must work from any working directory.
@@ -41,7 +42,11 @@ def run_script(script: str, *args: str, cwd: Path | None = None, timeout: int = 
     full_env = {**os.environ, "TRANSFORMERS_VERBOSITY": "error", **(env or {})}
     return subprocess.run(
         [sys.executable, str(PROJECT_ROOT / script), *args],
-        cwd=cwd or PROJECT_ROOT, capture_output=True, text=True, timeout=timeout, env=full_env,
+        cwd=cwd or PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=full_env,
     )
 
 
@@ -114,8 +119,14 @@ def wait_until_healthy(health_url: str, process: subprocess.Popen, log: Path, de
 
 
 @contextmanager
-def running_server(command: list[str], port: int, health_path: str, cwd: Path, deadline_s: float = 120,
-                   env: dict[str, str] | None = None) -> Iterator[str]:
+def running_server(
+    command: list[str],
+    port: int,
+    health_path: str,
+    cwd: Path,
+    deadline_s: float = 120,
+    env: dict[str, str] | None = None,
+) -> Iterator[str]:
     """Start ``command`` (a server on 127.0.0.1:``port``), yield its URL once healthy, and always stop it.
 
     The output goes to ``cwd/server.log``, shown when the server dies or never answers.

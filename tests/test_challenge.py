@@ -1,4 +1,4 @@
-"""`python -m coursekit.challenge make`: fresh Lab 4 posts for students, hidden answers for the instructor,
+"""`python -m coursekit.grading.challenge make`: fresh Lab 4 posts for students, hidden answers for the instructor,
 no post that nearly duplicates a training text, reproducible from the seed."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from coursekit import challenge
+from coursekit.grading import challenge
 from coursekit.paths import DATA_DIR, PROJECT_ROOT, TRAIL_STATUS_CSV
 
 COMMITTED_POSTS = DATA_DIR / "challenges" / "lab-4" / "posts.csv"
@@ -34,10 +34,27 @@ def training_csv(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def made(tmp_path_factory, training_csv) -> Path:
     out = tmp_path_factory.mktemp("challenge")
-    result = subprocess.run([sys.executable, "-m", "coursekit.challenge", "make", "--lab", "4", "--seed", "777",
-                             "--out", str(out), "--training", str(training_csv)],
-                            cwd=out, capture_output=True, text=True, timeout=300,
-                            env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)})
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "coursekit.grading.challenge",
+            "make",
+            "--lab",
+            "4",
+            "--seed",
+            "777",
+            "--out",
+            str(out),
+            "--training",
+            str(training_csv),
+        ],
+        cwd=out,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+    )
     assert result.returncode == 0, result.stderr
     assert "posts.csv (150 posts): hand this to students" in result.stdout
     assert "answers.csv: keep it secret" in result.stdout
@@ -86,11 +103,14 @@ def test_same_seed_same_files_other_seed_other_posts(tmp_path, training_csv):
     assert a[0].read_bytes() != c[0].read_bytes()
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--lab", "3", "--seed", "1"], "error: lab 3 has no generated challenge inputs (only lab 4)"),
-    (["--lab", "4", "--seed", "1", "--rows", "0"], "error: --rows must be at least 1, got 0."),
-    (["--lab", "4", "--seed", "1", "--training", "missing.csv"], "error: training data not found: missing.csv."),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--lab", "3", "--seed", "1"], "error: lab 3 has no generated challenge inputs (only lab 4)"),
+        (["--lab", "4", "--seed", "1", "--rows", "0"], "error: --rows must be at least 1, got 0."),
+        (["--lab", "4", "--seed", "1", "--training", "missing.csv"], "error: training data not found: missing.csv."),
+    ],
+)
 def test_make_bad_input_exits_2(tmp_path, capsys, args, message):
     with pytest.raises(SystemExit) as exit_info:
         challenge.main(["make", *args, "--out", str(tmp_path / "out")])
@@ -105,4 +125,5 @@ def test_committed_default_posts_are_seed_2026_without_answers(tmp_path):
     posts, _ = challenge.make(4, 2026, tmp_path, training_csv=TRAIL_STATUS_CSV)
     assert COMMITTED_POSTS.read_bytes() == posts.read_bytes(), (
         "data/challenges/lab-4/posts.csv is out of date (the generator or data/trail_status.csv changed): run "
-        "python -m coursekit.challenge make --lab 4 --seed 2026 --out /tmp/c4 && cp /tmp/c4/posts.csv data/challenges/lab-4/")
+        "python -m coursekit.grading.challenge make --lab 4 --seed 2026 --out /tmp/c4 && cp /tmp/c4/posts.csv data/challenges/lab-4/"
+    )

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-import coursekit.grade as grade
-from coursekit.callbacks import plot_learning_curves
+import coursekit.grading.grade as grade
 from coursekit.grading.checks import load_spec
+from coursekit.lessons.callbacks import plot_learning_curves
 
 # Like the reference solution's run: evaluated every 20 steps (40 steps per epoch), best at step 60, stopped early
 # at step 80 of up to 5 epochs.
@@ -26,9 +26,19 @@ def reference_log() -> list[dict]:
 
 
 def reference_best() -> dict:
-    return {"model": "minilm-l6", "metric_for_best_model": "eval_f1_macro", "best_step": 60, "best_epoch": 1.5,
-            "best_value": 0.678, "stopped_step": 80, "stopped_epoch": 2.0, "max_epochs": 5.0,
-            "early_stopped": True, "test_accuracy": 0.7185, "test_f1_macro": 0.7128}
+    return {
+        "model": "minilm-l6",
+        "metric_for_best_model": "eval_f1_macro",
+        "best_step": 60,
+        "best_epoch": 1.5,
+        "best_value": 0.678,
+        "stopped_step": 80,
+        "stopped_epoch": 2.0,
+        "max_epochs": 5.0,
+        "early_stopped": True,
+        "test_accuracy": 0.7185,
+        "test_f1_macro": 0.7128,
+    }
 
 
 def write_handin(folder: Path, log: list[dict], best: dict, png: bool = True) -> Path:
@@ -60,28 +70,61 @@ def test_lab5_reference_handin_scores_full_marks(tmp_path):
     result = grade_lab5(write_handin(tmp_path / "ann", reference_log(), reference_best()))
     assert (result.status, result.points) == ("graded", 100), [(c.check_id, c.message) for c in result.checks]
     assert message(result, "log_agrees_with_best_metrics") == (
-        "best_metrics.json agrees with training_log.jsonl: best_value, best_step, best_epoch, stopped_step, early_stopped.")
+        "best_metrics.json agrees with training_log.jsonl: best_value, best_step, best_epoch, stopped_step, early_stopped."
+    )
 
 
 def best_with(**changes) -> dict:
     return {**reference_best(), **changes}
 
 
-@pytest.mark.parametrize("case, best, expected_loss, check_id, text", [
-    ("last_not_best", best_with(best_step=80, best_epoch=2.0, best_value=0.647),
-     {"log_agrees_with_best_metrics": 25}, "log_agrees_with_best_metrics",
-     "best_metrics.json: best_value is 0.647 but the log gives 0.678 (best eval_f1_macro 0.678 at step 60)."),
-    ("not_early", best_with(early_stopped=False), {"log_agrees_with_best_metrics": 10}, "log_agrees_with_best_metrics",
-     "best_metrics.json: early_stopped is False but the log ends at epoch 2 of max_epochs 5.0"),
-    ("early_as_text", best_with(early_stopped="true"), {"log_agrees_with_best_metrics": 10},
-     "log_agrees_with_best_metrics", "early_stopped is 'true'"),
-    ("value_as_text", best_with(best_value="0.678"),
-     {"best_metrics_values": 15, "log_agrees_with_best_metrics": 10}, "best_metrics_values", "best_value"),
-    ("wrong_metric", best_with(metric_for_best_model="eval_loss"), {"best_metrics_values": 15},
-     "best_metrics_values", "metric_for_best_model"),
-    ("past_max_epochs", best_with(max_epochs=1.0, early_stopped=False),
-     {"stopping_relations": 10}, "stopping_relations", "a run never trains past num_train_epochs"),
-])
+@pytest.mark.parametrize(
+    "case, best, expected_loss, check_id, text",
+    [
+        (
+            "last_not_best",
+            best_with(best_step=80, best_epoch=2.0, best_value=0.647),
+            {"log_agrees_with_best_metrics": 25},
+            "log_agrees_with_best_metrics",
+            "best_metrics.json: best_value is 0.647 but the log gives 0.678 (best eval_f1_macro 0.678 at step 60).",
+        ),
+        (
+            "not_early",
+            best_with(early_stopped=False),
+            {"log_agrees_with_best_metrics": 10},
+            "log_agrees_with_best_metrics",
+            "best_metrics.json: early_stopped is False but the log ends at epoch 2 of max_epochs 5.0",
+        ),
+        (
+            "early_as_text",
+            best_with(early_stopped="true"),
+            {"log_agrees_with_best_metrics": 10},
+            "log_agrees_with_best_metrics",
+            "early_stopped is 'true'",
+        ),
+        (
+            "value_as_text",
+            best_with(best_value="0.678"),
+            {"best_metrics_values": 15, "log_agrees_with_best_metrics": 10},
+            "best_metrics_values",
+            "best_value",
+        ),
+        (
+            "wrong_metric",
+            best_with(metric_for_best_model="eval_loss"),
+            {"best_metrics_values": 15},
+            "best_metrics_values",
+            "metric_for_best_model",
+        ),
+        (
+            "past_max_epochs",
+            best_with(max_epochs=1.0, early_stopped=False),
+            {"stopping_relations": 10},
+            "stopping_relations",
+            "a run never trains past num_train_epochs",
+        ),
+    ],
+)
 def test_lab5_broken_best_metrics_loses_its_points(tmp_path, case, best, expected_loss, check_id, text):
     result = grade_lab5(write_handin(tmp_path / case, reference_log(), best))
     assert lost(result) == expected_loss, [(c.check_id, c.points, c.message) for c in result.checks]

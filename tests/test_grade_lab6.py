@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from coursekit.evaluation import build_report
-from coursekit.grade import grade_entry
 from coursekit.grading.checks import load_spec
+from coursekit.grading.grade import grade_entry
+from coursekit.lessons.error_analysis import build_report
 
 LABELS = ["billing", "breakdown", "collision", "glass_damage", "renewal_quote", "theft"]
 # The test split's class counts (stratified 15 % of data/email_triage.csv, seed 42): 150 emails.
@@ -34,9 +34,12 @@ def write_handin(folder: Path, report: dict, baselines: list[list] | None = None
     """report.json plus baselines.csv whose fine-tuned row repeats the report."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "report.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
-    rows = baselines or [["majority", 0.26, 0.0688, 0.1073], ["tfidf-logreg", 0.88, 0.87, 0.88],
-                         ["tfidf-nb", 0.61, 0.53, 0.58],
-                         ["fine-tuned", report["accuracy"], report["f1_macro"], report["f1_weighted"]]]
+    rows = baselines or [
+        ["majority", 0.26, 0.0688, 0.1073],
+        ["tfidf-logreg", 0.88, 0.87, 0.88],
+        ["tfidf-nb", 0.61, 0.53, 0.58],
+        ["fine-tuned", report["accuracy"], report["f1_macro"], report["f1_weighted"]],
+    ]
     lines = ["model,accuracy,f1_macro,f1_weighted"] + [",".join(str(v) for v in row) for row in rows]
     (folder / "baselines.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return folder
@@ -87,21 +90,28 @@ def percent_confidence(report):
     report["most_confident_mistakes"][0]["confidence"] = 93
 
 
-@pytest.mark.parametrize("mutate, expected", [
-    (broken_accuracy, {"report_consistency": 10, "fine_tuned_matches_report": 10}),
-    (broken_support, {"report_consistency": 8}),
-    (broken_macro, {"report_consistency": 9, "fine_tuned_matches_report": 10}),
-    (broken_recall, {"report_consistency": 8}),
-    (extra_key, {"report_keys": 10}),
-    (wrong_split, {"report_values": 10, "report_consistency": 8}),
-    (percent_confidence, {"mistakes_list": 10}),
-])
+@pytest.mark.parametrize(
+    "mutate, expected",
+    [
+        (broken_accuracy, {"report_consistency": 10, "fine_tuned_matches_report": 10}),
+        (broken_support, {"report_consistency": 8}),
+        (broken_macro, {"report_consistency": 9, "fine_tuned_matches_report": 10}),
+        (broken_recall, {"report_consistency": 8}),
+        (extra_key, {"report_keys": 10}),
+        (wrong_split, {"report_values": 10, "report_consistency": 8}),
+        (percent_confidence, {"mistakes_list": 10}),
+    ],
+)
 def test_broken_report_loses_exactly_its_points(tmp_path, mutate, expected):
     report = reference_report()
     good = dict(report)
     mutate(report)
-    rows = [["majority", 0.26, 0.0688, 0.1073], ["tfidf-logreg", 0.88, 0.87, 0.88], ["tfidf-nb", 0.61, 0.53, 0.58],
-            ["fine-tuned", good["accuracy"], good["f1_macro"], good["f1_weighted"]]]
+    rows = [
+        ["majority", 0.26, 0.0688, 0.1073],
+        ["tfidf-logreg", 0.88, 0.87, 0.88],
+        ["tfidf-nb", 0.61, 0.53, 0.58],
+        ["fine-tuned", good["accuracy"], good["f1_macro"], good["f1_weighted"]],
+    ]
     assert lost(grade(write_handin(tmp_path / "lab-6", report, rows))) == expected
 
 
@@ -113,14 +123,36 @@ def test_feedback_names_the_inconsistent_numbers(tmp_path):
     assert "accuracy is 0.5 but the matrix gives trace/sum = 0.9133" in message
 
 
-@pytest.mark.parametrize("rows, expected, text", [
-    ([["majority", 0.26, 0.0688, 0.1073], ["tfidf-logreg", 0.88, 0.87, 0.88], ["tfidf-nb", 0.61, 0.53, 0.58]],
-     {"baselines_table": 10, "fine_tuned_matches_report": 10}, "needs exactly one row with model 'fine-tuned'"),
-    ([["majority", 0.3, 0.0688, 0.1073], ["tfidf-logreg", 0.88, 0.87, 0.88], ["tfidf-nb", 0.61, 0.53, 0.58],
-      ["fine-tuned", 0.92, None, None]], {"majority_row": 5}, "majority accuracy is '0.3' but it must be 0.26"),
-    ([["majority", 0.26, 0.0688, 0.1073], ["tfidf-logreg", 88, 0.87, 0.88], ["tfidf-nb", 0.61, 0.53, 0.58],
-      ["fine-tuned", 0.92, None, None]], {"baselines_table": 10}, "column 'accuracy' is above 1"),
-])
+@pytest.mark.parametrize(
+    "rows, expected, text",
+    [
+        (
+            [["majority", 0.26, 0.0688, 0.1073], ["tfidf-logreg", 0.88, 0.87, 0.88], ["tfidf-nb", 0.61, 0.53, 0.58]],
+            {"baselines_table": 10, "fine_tuned_matches_report": 10},
+            "needs exactly one row with model 'fine-tuned'",
+        ),
+        (
+            [
+                ["majority", 0.3, 0.0688, 0.1073],
+                ["tfidf-logreg", 0.88, 0.87, 0.88],
+                ["tfidf-nb", 0.61, 0.53, 0.58],
+                ["fine-tuned", 0.92, None, None],
+            ],
+            {"majority_row": 5},
+            "majority accuracy is '0.3' but it must be 0.26",
+        ),
+        (
+            [
+                ["majority", 0.26, 0.0688, 0.1073],
+                ["tfidf-logreg", 88, 0.87, 0.88],
+                ["tfidf-nb", 0.61, 0.53, 0.58],
+                ["fine-tuned", 0.92, None, None],
+            ],
+            {"baselines_table": 10},
+            "column 'accuracy' is above 1",
+        ),
+    ],
+)
 def test_broken_baselines_lose_exactly_their_points(tmp_path, rows, expected, text):
     report = reference_report()
     for row in rows:
@@ -134,6 +166,13 @@ def test_broken_baselines_lose_exactly_their_points(tmp_path, rows, expected, te
 def test_macro_f1_below_080_loses_the_quality_points(tmp_path):
     report = reference_report()
     report["f1_macro"] = 0.75  # consistency fails too: the matrix implies a higher macro F1
-    rows = [["majority", 0.26, 0.0688, 0.1073], ["tfidf-logreg", 0.88, 0.87, 0.88], ["tfidf-nb", 0.61, 0.53, 0.58],
-            ["fine-tuned", report["accuracy"], 0.75, report["f1_weighted"]]]
-    assert lost(grade(write_handin(tmp_path / "lab-6", report, rows))) == {"model_quality": 10, "report_consistency": 9}
+    rows = [
+        ["majority", 0.26, 0.0688, 0.1073],
+        ["tfidf-logreg", 0.88, 0.87, 0.88],
+        ["tfidf-nb", 0.61, 0.53, 0.58],
+        ["fine-tuned", report["accuracy"], 0.75, report["f1_weighted"]],
+    ]
+    assert lost(grade(write_handin(tmp_path / "lab-6", report, rows))) == {
+        "model_quality": 10,
+        "report_consistency": 9,
+    }

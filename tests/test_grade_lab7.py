@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from coursekit.grade import grade_entry
 from coursekit.grading.checks import Answers, load_spec
+from coursekit.grading.grade import grade_entry
 
 LABELS = ["closed", "open"]
 REVIEW = "needs review"
@@ -22,8 +22,14 @@ def record(post_id: str, predicted: str, confidence: float, threshold: float = T
     """One record as batch_predict.py writes it."""
     other = LABELS[1 - LABELS.index(predicted)]
     scores = {predicted: confidence, other: round(1 - confidence, 4)}
-    return {"id": post_id, "text": f"post {post_id}", "label": REVIEW if confidence < threshold else predicted,
-            "predicted_label": predicted, "confidence": confidence, "scores": {label: scores[label] for label in LABELS}}
+    return {
+        "id": post_id,
+        "text": f"post {post_id}",
+        "label": REVIEW if confidence < threshold else predicted,
+        "predicted_label": predicted,
+        "confidence": confidence,
+        "scores": {label: scores[label] for label in LABELS},
+    }
 
 
 def reference_records() -> list[dict]:
@@ -46,24 +52,42 @@ def reference_service() -> dict:
         prediction["text"] = text
     return {
         "health": {"status": "ok", "model": "blankets_creek-minilm-l6", "limits": limits},
-        "model": {"name": "blankets_creek-minilm-l6", "base_model": "minilm-l6", "labels": LABELS, "device": "cpu",
-                  "max_length": 128, "metrics": {"accuracy": 0.9333, "f1_macro": 0.9333}, "threshold": THRESHOLD,
-                  "limits": limits},
-        "predict": {"request": {"texts": texts},
-                    "response": {"model": "blankets_creek-minilm-l6", "threshold": THRESHOLD, "predictions": predictions}},
-        "error": {"request": {"texts": ""}, "status_code": 422,
-                  "response": {"detail": [{"loc": ["body", "texts"], "msg": "text 1 is empty"}], "limits": limits}},
+        "model": {
+            "name": "blankets_creek-minilm-l6",
+            "base_model": "minilm-l6",
+            "labels": LABELS,
+            "device": "cpu",
+            "max_length": 128,
+            "metrics": {"accuracy": 0.9333, "f1_macro": 0.9333},
+            "threshold": THRESHOLD,
+            "limits": limits,
+        },
+        "predict": {
+            "request": {"texts": texts},
+            "response": {"model": "blankets_creek-minilm-l6", "threshold": THRESHOLD, "predictions": predictions},
+        },
+        "error": {
+            "request": {"texts": ""},
+            "status_code": 422,
+            "response": {"detail": [{"loc": ["body", "texts"], "msg": "text 1 is empty"}], "limits": limits},
+        },
     }
 
 
-def write_handin(folder: Path, records: list[dict] | None = None, service: dict | None = None,
-                 throughput: str = "batch_size,texts_per_second,seconds,texts\n1,81.1,3.15,256\n8,103.8,2.47,256\n"
-                                   "32,75.3,3.4,256\n") -> Path:
+def write_handin(
+    folder: Path,
+    records: list[dict] | None = None,
+    service: dict | None = None,
+    throughput: str = "batch_size,texts_per_second,seconds,texts\n1,81.1,3.15,256\n8,103.8,2.47,256\n"
+    "32,75.3,3.4,256\n",
+) -> Path:
     """The three hand-in files."""
     folder.mkdir(parents=True, exist_ok=True)
     lines = [json.dumps(r) for r in (reference_records() if records is None else records)]
     (folder / "predictions.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    (folder / "service_responses.json").write_text(json.dumps(service or reference_service(), indent=2), encoding="utf-8")
+    (folder / "service_responses.json").write_text(
+        json.dumps(service or reference_service(), indent=2), encoding="utf-8"
+    )
     (folder / "throughput.csv").write_text(throughput, encoding="utf-8")
     return folder
 
@@ -91,6 +115,7 @@ def with_records(change):
         rows = reference_records()
         change(rows)
         return rows
+
     return broken
 
 
@@ -120,14 +145,17 @@ def numeric_labels(rows):
         row["label"] = str(LABELS.index(row["predicted_label"]))
 
 
-@pytest.mark.parametrize("make_records, expected", [
-    (with_records(drop_first), {"predictions_format": 10}),
-    (with_records(scores_not_summing), {"predictions_scores": 10}),
-    (with_records(confidence_not_top), {"predictions_scores": 10, "predictions_threshold": 10}),
-    (with_records(review_out_of_order), {"predictions_threshold": 10}),
-    (with_records(everything_to_review), {"predictions_threshold": 0, "selective_accuracy": 25}),
-    (with_records(numeric_labels), {"predictions_format": 10, "predictions_scores": 10, "selective_accuracy": 25}),
-])
+@pytest.mark.parametrize(
+    "make_records, expected",
+    [
+        (with_records(drop_first), {"predictions_format": 10}),
+        (with_records(scores_not_summing), {"predictions_scores": 10}),
+        (with_records(confidence_not_top), {"predictions_scores": 10, "predictions_threshold": 10}),
+        (with_records(review_out_of_order), {"predictions_threshold": 10}),
+        (with_records(everything_to_review), {"predictions_threshold": 0, "selective_accuracy": 25}),
+        (with_records(numeric_labels), {"predictions_format": 10, "predictions_scores": 10, "selective_accuracy": 25}),
+    ],
+)
 def test_broken_predictions_lose_their_points(tmp_path, make_records, expected):
     result = grade(write_handin(tmp_path / "lab-7", records=make_records()))
     assert lost(result) == {k: v for k, v in expected.items() if v}, [(c.check_id, c.message) for c in result.checks]
@@ -155,6 +183,7 @@ def service_change(change):
         service = copy.deepcopy(reference_service())
         change(service)
         return service
+
     return broken
 
 
@@ -182,25 +211,31 @@ def empty_detail(service):
     service["error"]["response"]["detail"] = []
 
 
-@pytest.mark.parametrize("make_service, expected", [
-    (service_change(no_error), {"service_keys": 5, "service_error_status": 5, "service_error_detail": 5}),
-    (service_change(status_400), {"service_error_status": 5}),
-    (service_change(labels_reversed), {"service_model": 10}),
-    (service_change(threshold_mismatch), {"service_predictions_consistent": 5}),
-    (service_change(one_prediction), {"service_predictions": 5}),
-    (service_change(empty_detail), {"service_error_detail": 5}),
-])
+@pytest.mark.parametrize(
+    "make_service, expected",
+    [
+        (service_change(no_error), {"service_keys": 5, "service_error_status": 5, "service_error_detail": 5}),
+        (service_change(status_400), {"service_error_status": 5}),
+        (service_change(labels_reversed), {"service_model": 10}),
+        (service_change(threshold_mismatch), {"service_predictions_consistent": 5}),
+        (service_change(one_prediction), {"service_predictions": 5}),
+        (service_change(empty_detail), {"service_error_detail": 5}),
+    ],
+)
 def test_broken_service_responses_lose_their_points(tmp_path, make_service, expected):
     result = grade(write_handin(tmp_path / "lab-7", service=make_service()))
     assert lost(result) == expected, [(c.check_id, c.message) for c in result.checks]
 
 
-@pytest.mark.parametrize("throughput", [
-    "batch_size,texts_per_second\n1,80\n8,100\n16,90\n",       # batch size 16 instead of 32
-    "batch_size,texts_per_second\n1,80\n8,100\n",               # a row missing
-    "batch_size,speed\n1,80\n8,100\n32,90\n",                   # wrong column
-    "batch_size,texts_per_second\n1,80\n8,0\n32,90\n",          # zero throughput
-])
+@pytest.mark.parametrize(
+    "throughput",
+    [
+        "batch_size,texts_per_second\n1,80\n8,100\n16,90\n",  # batch size 16 instead of 32
+        "batch_size,texts_per_second\n1,80\n8,100\n",  # a row missing
+        "batch_size,speed\n1,80\n8,100\n32,90\n",  # wrong column
+        "batch_size,texts_per_second\n1,80\n8,0\n32,90\n",  # zero throughput
+    ],
+)
 def test_broken_throughput_loses_10(tmp_path, throughput):
     result = grade(write_handin(tmp_path / "lab-7", throughput=throughput))
     assert lost(result) == {"throughput": 10}

@@ -11,35 +11,76 @@ from pathlib import Path
 
 import pytest
 
-from coursekit.grade import grade_entry
 from coursekit.grading.checks import load_spec
+from coursekit.grading.grade import grade_entry
+from coursekit.lessons.publishing import build_manifest, folder_files, prepare_model_dir, write_json
 from coursekit.paths import DATA_DIR
-from coursekit.publishing import build_manifest, folder_files, prepare_model_dir, write_json
 
-NOTES = ("The model is wrong most often on posts that talk about both trails in one sentence, for example "
-         "when Rope Mill is closed for a race but Blankets Creek is open. It also trusts the word closed when "
-         "it refers to an earlier day, and it reads sarcasm literally. Posts like these need a person.")
+NOTES = (
+    "The model is wrong most often on posts that talk about both trails in one sentence, for example "
+    "when Rope Mill is closed for a race but Blankets Creek is open. It also trusts the word closed when "
+    "it refers to an earlier day, and it reads sarcasm literally. Posts like these need a person."
+)
 
 
 def fake_run_dir(folder: Path, id2label: dict | None = None, with_metrics: bool = True) -> Path:
     """A run folder as examples/training/classifier.py writes it, with tiny stand-ins for weights and tokenizer."""
     folder.mkdir(parents=True)
     id2label = id2label or {"0": "closed", "1": "open"}
-    write_json(folder / "config.json", {"architectures": ["BertForSequenceClassification"], "model_type": "bert",
-                                        "id2label": id2label, "label2id": {v: int(k) for k, v in id2label.items()}})
+    write_json(
+        folder / "config.json",
+        {
+            "architectures": ["BertForSequenceClassification"],
+            "model_type": "bert",
+            "id2label": id2label,
+            "label2id": {v: int(k) for k, v in id2label.items()},
+        },
+    )
     if with_metrics:
-        write_json(folder / "metrics.json", {
-            "model": "minilm-l6", "label_column": "Blankets_Creek", "label_names": ["closed", "open"],
-            "parameters": 22713986, "train_seconds": 81.5, "train_size": 630, "validation_size": 135, "test_size": 135,
-            "validation_history": [{"loss": 0.6, "accuracy": 0.68, "f1_macro": 0.67, "epoch": 1.0, "step": 40}],
-            "test": {"accuracy": 0.9333, "precision_weighted": 0.9334, "recall_weighted": 0.9333, "f1_weighted": 0.9333,
-                     "precision_macro": 0.9335, "recall_macro": 0.9333, "f1_macro": 0.9333, "recall_closed": 0.9412,
-                     "recall_open": 0.9254},
-            "output_dir": str(folder)})
-    write_json(folder / "training_config.json", {
-        "data": str(DATA_DIR / "trail_status.csv"), "text_column": "status", "label_column": "Blankets_Creek",
-        "model": "minilm-l6", "epochs": 4, "batch_size": 16, "learning_rate": 0.0003, "max_length": 96, "seed": 42,
-        "test_size": 0.15, "validation_size": 0.15, "output": str(folder), "model_path": "/somewhere/else/model"})
+        write_json(
+            folder / "metrics.json",
+            {
+                "model": "minilm-l6",
+                "label_column": "Blankets_Creek",
+                "label_names": ["closed", "open"],
+                "parameters": 22713986,
+                "train_seconds": 81.5,
+                "train_size": 630,
+                "validation_size": 135,
+                "test_size": 135,
+                "validation_history": [{"loss": 0.6, "accuracy": 0.68, "f1_macro": 0.67, "epoch": 1.0, "step": 40}],
+                "test": {
+                    "accuracy": 0.9333,
+                    "precision_weighted": 0.9334,
+                    "recall_weighted": 0.9333,
+                    "f1_weighted": 0.9333,
+                    "precision_macro": 0.9335,
+                    "recall_macro": 0.9333,
+                    "f1_macro": 0.9333,
+                    "recall_closed": 0.9412,
+                    "recall_open": 0.9254,
+                },
+                "output_dir": str(folder),
+            },
+        )
+    write_json(
+        folder / "training_config.json",
+        {
+            "data": str(DATA_DIR / "trail_status.csv"),
+            "text_column": "status",
+            "label_column": "Blankets_Creek",
+            "model": "minilm-l6",
+            "epochs": 4,
+            "batch_size": 16,
+            "learning_rate": 0.0003,
+            "max_length": 96,
+            "seed": 42,
+            "test_size": 0.15,
+            "validation_size": 0.15,
+            "output": str(folder),
+            "model_path": "/somewhere/else/model",
+        },
+    )
     (folder / "model.safetensors").write_bytes(b"not really weights " * 500)
     write_json(folder / "tokenizer.json", {"version": "1.0", "model": {"type": "WordPiece"}})
     write_json(folder / "tokenizer_config.json", {"tokenizer_class": "BertTokenizer"})
@@ -51,8 +92,9 @@ def fake_run_dir(folder: Path, id2label: dict | None = None, with_metrics: bool 
 def reference_handin(tmp_path: Path, notes: str | None = NOTES) -> Path:
     """What the solution hands in: prepare_model.py --without-weights --card-notes notes.md."""
     run = fake_run_dir(tmp_path / "run")
-    return prepare_model_dir(run, tmp_path / "lab-8", name="trail-status", include_weights=False,
-                             failure_notes=notes).folder
+    return prepare_model_dir(
+        run, tmp_path / "lab-8", name="trail-status", include_weights=False, failure_notes=notes
+    ).folder
 
 
 def rehash(folder: Path) -> None:
@@ -84,8 +126,14 @@ def test_spec_totals_100_and_reference_handin_scores_full_marks(tmp_path):
     assert load_spec(8)["max_points"] == 100
     folder = reference_handin(tmp_path)
     assert sorted(p.name for p in folder.iterdir()) == [
-        "README.md", "config.json", "manifest.json", "metrics.json", "tokenizer.json", "tokenizer_config.json",
-        "training_config.json"]
+        "README.md",
+        "config.json",
+        "manifest.json",
+        "metrics.json",
+        "tokenizer.json",
+        "tokenizer_config.json",
+        "training_config.json",
+    ]
     result = grade(folder)
     assert result.points == 100, [(c.check_id, c.message) for c in result.checks if not c.passed]
 
@@ -103,7 +151,9 @@ def raise_accuracy(folder):
 
 def card_accuracy_in_metadata(folder):
     card = folder / "README.md"
-    card.write_text(card.read_text().replace("value: 0.9333\n      name: Accuracy", "value: 0.99\n      name: Accuracy"))
+    card.write_text(
+        card.read_text().replace("value: 0.9333\n      name: Accuracy", "value: 0.99\n      name: Accuracy")
+    )
 
 
 def card_accuracy_in_table(folder):
@@ -120,12 +170,14 @@ def card_front_matter_unclosed(folder):
     card = folder / "README.md"
     text = card.read_text()
     end = text.index("\n---\n", 4)
-    card.write_text(text[:end] + "\n" + text[end + 5:])
+    card.write_text(text[:end] + "\n" + text[end + 5 :])
 
 
 def swapped_labels(folder):
-    edit_json(folder / "config.json", lambda c: c.update(id2label={"0": "open", "1": "closed"},
-                                                          label2id={"open": 0, "closed": 1}))
+    edit_json(
+        folder / "config.json",
+        lambda c: c.update(id2label={"0": "open", "1": "closed"}, label2id={"open": 0, "closed": 1}),
+    )
 
 
 def absolute_path(folder):
@@ -135,6 +187,7 @@ def absolute_path(folder):
 def manifest_without(path):
     def change(folder):
         edit_json(folder / "manifest.json", lambda m: m.update(files=[e for e in m["files"] if e["path"] != path]))
+
     return change
 
 
@@ -146,22 +199,26 @@ def tampered_tokenizer(folder):
     edit_json(folder / "tokenizer.json", lambda t: t.update(version="2.0"))
 
 
-@pytest.mark.parametrize("breaks, rehashed, expected", [
-    # metrics.json edited after publishing: the card no longer matches it, and neither does the manifest
-    (raise_accuracy, False, {"card_numbers_metadata": 10, "card_numbers_table": 10, "manifest_hashes": 15}),
-    (raise_accuracy, True, {"card_numbers_metadata": 10, "card_numbers_table": 10}),
-    (card_accuracy_in_metadata, True, {"card_numbers_metadata": 10}),
-    (card_accuracy_in_table, True, {"card_numbers_table": 10}),
-    (card_accuracy_in_table, False, {"card_numbers_table": 10, "manifest_hashes": 15}),
-    (card_without_licence, True, {"card_metadata": 15}),
-    (card_front_matter_unclosed, True, {"card_metadata": 15, "card_numbers_metadata": 10}),
-    (swapped_labels, True, {"labels_match": 10}),
-    (absolute_path, True, {"no_local_paths": 5}),
-    (manifest_without("tokenizer.json"), False, {"manifest_complete": 10}),
-    (manifest_without("model.safetensors"), False, {"manifest_complete": 10}),
-    (extra_file, False, {"manifest_complete": 10}),
-    (tampered_tokenizer, False, {"manifest_hashes": 15}),
-], ids=lambda v: getattr(v, "__name__", None) if callable(v) else None)
+@pytest.mark.parametrize(
+    "breaks, rehashed, expected",
+    [
+        # metrics.json edited after publishing: the card no longer matches it, and neither does the manifest
+        (raise_accuracy, False, {"card_numbers_metadata": 10, "card_numbers_table": 10, "manifest_hashes": 15}),
+        (raise_accuracy, True, {"card_numbers_metadata": 10, "card_numbers_table": 10}),
+        (card_accuracy_in_metadata, True, {"card_numbers_metadata": 10}),
+        (card_accuracy_in_table, True, {"card_numbers_table": 10}),
+        (card_accuracy_in_table, False, {"card_numbers_table": 10, "manifest_hashes": 15}),
+        (card_without_licence, True, {"card_metadata": 15}),
+        (card_front_matter_unclosed, True, {"card_metadata": 15, "card_numbers_metadata": 10}),
+        (swapped_labels, True, {"labels_match": 10}),
+        (absolute_path, True, {"no_local_paths": 5}),
+        (manifest_without("tokenizer.json"), False, {"manifest_complete": 10}),
+        (manifest_without("model.safetensors"), False, {"manifest_complete": 10}),
+        (extra_file, False, {"manifest_complete": 10}),
+        (tampered_tokenizer, False, {"manifest_hashes": 15}),
+    ],
+    ids=lambda v: getattr(v, "__name__", None) if callable(v) else None,
+)
 def test_broken_variants_lose_exactly_their_points(tmp_path, breaks, rehashed, expected):
     folder = reference_handin(tmp_path)
     breaks(folder)
@@ -190,8 +247,14 @@ def test_missing_card_loses_every_card_check_and_the_manifest_hashes(tmp_path):
     folder = reference_handin(tmp_path)
     (folder / "README.md").unlink()
     result = grade(folder)
-    assert lost(result) == {"card_metadata": 15, "card_sections": 10, "card_failure_notes": 10,
-                            "card_numbers_metadata": 10, "card_numbers_table": 10, "manifest_hashes": 15}
+    assert lost(result) == {
+        "card_metadata": 15,
+        "card_sections": 10,
+        "card_failure_notes": 10,
+        "card_numbers_metadata": 10,
+        "card_numbers_table": 10,
+        "manifest_hashes": 15,
+    }
     assert "README.md is missing" in next(c for c in result.checks if c.check_id == "card_metadata").message
 
 

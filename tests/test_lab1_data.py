@@ -11,8 +11,8 @@ from conftest import run_script
 
 from coursekit.data import read_table
 from coursekit.errors import CourseError
+from coursekit.lessons.dataset_checks import clean_labelled_frame, normalise_label, stratified_split, validate_dataset
 from coursekit.paths import DATA_DIR, PROJECT_ROOT
-from coursekit.validation import clean_labelled_frame, normalise_label, stratified_split, validate_dataset
 
 FEEDBACK = DATA_DIR / "feedback.jsonl"
 LABELS = ["praise", "bug_report", "feature_request", "billing", "other"]
@@ -33,6 +33,7 @@ def problem(report, kind):
 
 # --- the data files ---------------------------------------------------------------------------------
 
+
 def test_feedback_generator_reproduces_committed_file(tmp_path):
     out = tmp_path / "feedback.jsonl"
     result = run_script("data/generate_feedback.py", "--output", str(out), cwd=tmp_path)
@@ -45,8 +46,14 @@ def test_feedback_shape_and_labels():
     records = [json.loads(line) for line in FEEDBACK.read_text(encoding="utf-8").splitlines()]
     assert len(records) == 480
     labels = pd.Series([r["label"] for r in records])
-    assert labels.value_counts().to_dict() == {"bug_report": 143, "praise": 134, "feature_request": 105,
-                                               "billing": 58, "other": 38, "Bug_Report ": 1}
+    assert labels.value_counts().to_dict() == {
+        "bug_report": 143,
+        "praise": 134,
+        "feature_request": 105,
+        "billing": 58,
+        "other": 38,
+        "Bug_Report ": 1,
+    }
     assert labels.isna().sum() == 1
     assert sum(set(r) == {"id", "text", "label"} for r in records) == 479
 
@@ -76,8 +83,13 @@ def test_format_copies_in_sync_with_csv(tmp_path):
 
 
 def test_format_copies_check_detects_drift(tmp_path):
-    for name in ("trail_status.json", "trail_status.jsonl", "trail_status.parquet",
-                 "trail_status_train.csv", "trail_status_test.csv"):
+    for name in (
+        "trail_status.json",
+        "trail_status.jsonl",
+        "trail_status.parquet",
+        "trail_status_train.csv",
+        "trail_status_test.csv",
+    ):
         (tmp_path / name).write_bytes((DATA_DIR / "formats" / name).read_bytes())
     frame = pd.read_csv(tmp_path / "trail_status_test.csv")
     frame.loc[0, "Rope_Mill"] = 1 - frame.loc[0, "Rope_Mill"]
@@ -92,12 +104,17 @@ def test_datasets_loads_every_format_offline():
     from datasets import load_dataset
 
     formats = DATA_DIR / "formats"
-    for builder, name in [("json", "trail_status.json"), ("json", "trail_status.jsonl"), ("parquet", "trail_status.parquet")]:
+    for builder, name in [
+        ("json", "trail_status.json"),
+        ("json", "trail_status.jsonl"),
+        ("parquet", "trail_status.parquet"),
+    ]:
         ds = load_dataset(builder, data_files=str(formats / name), split="train")
         assert ds.num_rows == 900 and ds.column_names == ["status", "Blankets_Creek", "Rope_Mill"]
 
 
 # --- validate_dataset -------------------------------------------------------------------------------
+
 
 def test_validate_feedback_finds_every_defect_with_line_numbers():
     report = validate_dataset(FEEDBACK, "text", "label", allowed_labels=LABELS)
@@ -105,12 +122,23 @@ def test_validate_feedback_finds_every_defect_with_line_numbers():
     assert report.n_rows == 480
     assert report.counts() == EXPECTED_DEFECTS
     lines = {p.kind: p.rows for p in report.problems}
-    assert lines == {"empty_text": [133], "duplicate_text": [301], "missing_label": [57],
-                     "label_variant": [253], "stray_field": [208]}
+    assert lines == {
+        "empty_text": [133],
+        "duplicate_text": [301],
+        "missing_label": [57],
+        "label_variant": [253],
+        "stray_field": [208],
+    }
     text = report.format()
-    for expected in ("[empty_text]", "at line 134", "line 42) at line 302", "at line 58",
-                     "'Bug_Report ' -> 'bug_report' at line 254", "'app_version' is set in only 1 of 480 rows",
-                     "fix: "):
+    for expected in (
+        "[empty_text]",
+        "at line 134",
+        "line 42) at line 302",
+        "at line 58",
+        "'Bug_Report ' -> 'bug_report' at line 254",
+        "'app_version' is set in only 1 of 480 rows",
+        "fix: ",
+    ):
         assert expected in text, expected
 
 
@@ -122,7 +150,9 @@ def test_validate_without_allowed_labels_uses_majority_spelling():
 
 def test_validate_clean_file_is_ok(tmp_path):
     path = tmp_path / "clean.csv"
-    pd.DataFrame({"text": ["good app", "bad app", "ok"], "label": ["praise", "bug_report", "other"]}).to_csv(path, index=False)
+    pd.DataFrame({"text": ["good app", "bad app", "ok"], "label": ["praise", "bug_report", "other"]}).to_csv(
+        path, index=False
+    )
     report = validate_dataset(path, "text", "label", allowed_labels=LABELS)
     assert report.ok and report.counts() == {}
     assert report.format().endswith("no problems found")
@@ -130,16 +160,24 @@ def test_validate_clean_file_is_ok(tmp_path):
 
 def test_validate_reports_unknown_whitespace_conflicts_and_columns(tmp_path):
     path = tmp_path / "messy.jsonl"
-    write_jsonl(path, [
-        {"text": "great", "label": "praise"},
-        {"text": "   ", "label": "praise"},
-        {"text": "crashes", "label": "bug"},
-        {"text": "great", "label": "bug_report"},
-        {"text": "refund please", "label": " Billing"},
-    ])
+    write_jsonl(
+        path,
+        [
+            {"text": "great", "label": "praise"},
+            {"text": "   ", "label": "praise"},
+            {"text": "crashes", "label": "bug"},
+            {"text": "great", "label": "bug_report"},
+            {"text": "refund please", "label": " Billing"},
+        ],
+    )
     report = validate_dataset(path, "text", "label", allowed_labels=LABELS)
-    assert report.counts() == {"empty_text": 1, "duplicate_text": 1, "conflicting_labels": 2,
-                               "label_variant": 1, "unknown_label": 1}
+    assert report.counts() == {
+        "empty_text": 1,
+        "duplicate_text": 1,
+        "conflicting_labels": 2,
+        "label_variant": 1,
+        "unknown_label": 1,
+    }
     assert problem(report, "unknown_label").rows == [2]
     assert "line 3" in problem(report, "unknown_label").describe(path)
     assert problem(report, "conflicting_labels").rows == [0, 3]
@@ -156,14 +194,20 @@ def test_validate_csv_row_names_count_the_header(tmp_path):
     assert "at line 3" in problem(report, "empty_text").describe(path)
 
 
-@pytest.mark.parametrize("name, content, message", [
-    ("missing.jsonl", None, "data file not found"),
-    ("data.xlsx", b"PK\x03\x04", "unknown file type '.xlsx'"),
-    ("broken.jsonl", b'{"text": "a", "label": "praise"}\n{"text": "b", "label": "praise"}\n{"text": "c", label: x}\n',
-     "line 3 is not valid JSON"),
-    ("latin1.csv", "text,label\ncaf\u00e9 crashes,bug_report\n".encode("latin-1"), "not UTF-8"),
-    ("empty.csv", b"", "empty"),
-])
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("missing.jsonl", None, "data file not found"),
+        ("data.xlsx", b"PK\x03\x04", "unknown file type '.xlsx'"),
+        (
+            "broken.jsonl",
+            b'{"text": "a", "label": "praise"}\n{"text": "b", "label": "praise"}\n{"text": "c", label: x}\n',
+            "line 3 is not valid JSON",
+        ),
+        ("latin1.csv", "text,label\ncaf\u00e9 crashes,bug_report\n".encode("latin-1"), "not UTF-8"),
+        ("empty.csv", b"", "empty"),
+    ],
+)
 def test_validate_unreadable_input_raises_course_error(tmp_path, name, content, message):
     path = tmp_path / name
     if content is not None:
@@ -173,6 +217,7 @@ def test_validate_unreadable_input_raises_course_error(tmp_path, name, content, 
 
 
 # --- cleaning and splitting -------------------------------------------------------------------------
+
 
 def test_normalise_label():
     assert normalise_label(" Bug_Report ") == "bug_report"
@@ -234,9 +279,11 @@ def test_stratified_split_bad_input():
 
 # --- the validation script --------------------------------------------------------------------------
 
+
 def test_script_reports_feedback_defects(tmp_path):
-    result = run_script("examples/data/validate_dataset.py", str(FEEDBACK),
-                        "--allowed-labels", ",".join(LABELS), cwd=tmp_path)
+    result = run_script(
+        "examples/data/validate_dataset.py", str(FEEDBACK), "--allowed-labels", ",".join(LABELS), cwd=tmp_path
+    )
     assert result.returncode == 1, result.stderr
     assert "feedback.jsonl: 480 rows, columns id, text, label, app_version" in result.stdout
     assert "5 problem(s) found" in result.stdout
@@ -245,8 +292,15 @@ def test_script_reports_feedback_defects(tmp_path):
 
 
 def test_script_clean_file_exits_0(tmp_path):
-    result = run_script("examples/data/validate_dataset.py", str(DATA_DIR / "trail_status.csv"),
-                        "--text-column", "status", "--label-column", "Blankets_Creek", cwd=tmp_path)
+    result = run_script(
+        "examples/data/validate_dataset.py",
+        str(DATA_DIR / "trail_status.csv"),
+        "--text-column",
+        "status",
+        "--label-column",
+        "Blankets_Creek",
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "trail_status.csv: 900 rows" in result.stdout and "no problems found" in result.stdout
 
@@ -257,12 +311,15 @@ def test_script_missing_column_exits_1(tmp_path):
     assert "[missing_column] no column 'body'" in result.stdout
 
 
-@pytest.mark.parametrize("name, content, message", [
-    ("nope.jsonl", None, "error: data file not found"),
-    ("notes.txt", b"hello", "unknown file type '.txt'"),
-    ("bad.jsonl", b'{"text": "ok", "label": "praise"}\n{"text": "oops"\n', "line 2 is not valid JSON"),
-    ("latin1.csv", "text,label\nr\u00e9sum\u00e9,other\n".encode("latin-1"), "not UTF-8"),
-])
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("nope.jsonl", None, "error: data file not found"),
+        ("notes.txt", b"hello", "unknown file type '.txt'"),
+        ("bad.jsonl", b'{"text": "ok", "label": "praise"}\n{"text": "oops"\n', "line 2 is not valid JSON"),
+        ("latin1.csv", "text,label\nr\u00e9sum\u00e9,other\n".encode("latin-1"), "not UTF-8"),
+    ],
+)
 def test_script_unreadable_input_exits_2(tmp_path, name, content, message):
     path = tmp_path / name
     if content is not None:

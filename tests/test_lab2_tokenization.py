@@ -9,9 +9,15 @@ from conftest import run_script
 
 from coursekit.data import read_table
 from coursekit.errors import CourseError
+from coursekit.lessons.dataset_checks import clean_labelled_frame
+from coursekit.lessons.text import (
+    clean_social_text,
+    count_tokens,
+    padding_waste,
+    percentile_tokens,
+    token_length_stats,
+)
 from coursekit.paths import DATA_DIR, PROJECT_ROOT
-from coursekit.text import clean_social_text, count_tokens, padding_waste, percentile_tokens, token_length_stats
-from coursekit.validation import clean_labelled_frame
 
 FEEDBACK = DATA_DIR / "feedback.jsonl"
 LABELS = ["praise", "bug_report", "feature_request", "billing", "other"]
@@ -36,21 +42,25 @@ def feedback_lengths(tokenizer) -> list[int]:
 
 # --- clean_social_text ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("raw, cleaned", [
-    ("@cityparksdept Rope Mill is OPEN", "@user Rope Mill is OPEN"),
-    ("Thanks @trailcrew_lead!", "Thanks @user!"),
-    ("mail info@example.org", "mail info@example.org"),                       # an e-mail is not a mention
-    ("Status: https://example.org/trail-status", "Status:"),
-    ("More info: https://example.org/status. Ride on", "More info. Ride on"),   # sentence end survives
-    ("Sign up at www.example.org/volunteer, thanks", "Sign up at, thanks"),
-    ("Work day sign-up: example.org/events.", "Work day sign-up."),           # bare domain with a path
-    ("#RopeMill is open", "Rope Mill is open"),
-    ("#MTBLife #mtb #rope_mill", "MTB Life mtb rope mill"),
-    ("#blanketscreek 🚵", "blanketscreek 🚵"),                                 # emojis are kept
-    ("  Trails\tare \n open  ", "Trails are open"),
-    ("1.5 inches of rain, 3/4 of the loop", "1.5 inches of rain, 3/4 of the loop"),  # not URLs
-    ("", ""),
-])
+
+@pytest.mark.parametrize(
+    "raw, cleaned",
+    [
+        ("@cityparksdept Rope Mill is OPEN", "@user Rope Mill is OPEN"),
+        ("Thanks @trailcrew_lead!", "Thanks @user!"),
+        ("mail info@example.org", "mail info@example.org"),  # an e-mail is not a mention
+        ("Status: https://example.org/trail-status", "Status:"),
+        ("More info: https://example.org/status. Ride on", "More info. Ride on"),  # sentence end survives
+        ("Sign up at www.example.org/volunteer, thanks", "Sign up at, thanks"),
+        ("Work day sign-up: example.org/events.", "Work day sign-up."),  # bare domain with a path
+        ("#RopeMill is open", "Rope Mill is open"),
+        ("#MTBLife #mtb #rope_mill", "MTB Life mtb rope mill"),
+        ("#blanketscreek 🚵", "blanketscreek 🚵"),  # emojis are kept
+        ("  Trails\tare \n open  ", "Trails are open"),
+        ("1.5 inches of rain, 3/4 of the loop", "1.5 inches of rain, 3/4 of the loop"),  # not URLs
+        ("", ""),
+    ],
+)
 def test_clean_social_text(raw, cleaned):
     assert clean_social_text(raw) == cleaned
 
@@ -70,6 +80,7 @@ def test_clean_social_text_rejects_non_strings(bad):
 
 # --- token statistics -------------------------------------------------------------------------------
 
+
 def test_padding_waste_by_hand():
     lengths = [10, 20, 30, 100]
     # max_length 64, batch 2: rows become 10, 20 | 30, 64. Fixed: 4 x 64 = 256 positions, 124 real.
@@ -81,18 +92,28 @@ def test_padding_waste_by_hand():
 def test_token_length_stats_by_hand():
     stats = token_length_stats([10, 20, 30, 100], max_length=64, batch_size=2)
     assert stats.as_dict() == {
-        "n_texts": 4, "mean_tokens": 40.0, "p50_tokens": 25, "p95_tokens": 90, "max_tokens": 100,
-        "max_length": 64, "share_truncated": 0.25, "batch_size": 2,
-        "padding_waste_max_length": round(1 - 124 / 256, 4), "padding_waste_dynamic": round(1 - 124 / 168, 4),
+        "n_texts": 4,
+        "mean_tokens": 40.0,
+        "p50_tokens": 25,
+        "p95_tokens": 90,
+        "max_tokens": 100,
+        "max_length": 64,
+        "share_truncated": 0.25,
+        "batch_size": 2,
+        "padding_waste_max_length": round(1 - 124 / 256, 4),
+        "padding_waste_dynamic": round(1 - 124 / 168, 4),
     }
     assert percentile_tokens([1, 2, 3, 4], 50) == 3  # 2.5 rounds up to a whole token
 
 
-@pytest.mark.parametrize("lengths, max_length, batch, message", [
-    ([], 64, 16, "no texts"),
-    ([5, 6], 1, 16, "max_length must be >= 2"),
-    ([5, 6], 64, 0, "batch_size >= 1"),
-])
+@pytest.mark.parametrize(
+    "lengths, max_length, batch, message",
+    [
+        ([], 64, 16, "no texts"),
+        ([5, 6], 1, 16, "max_length must be >= 2"),
+        ([5, 6], 64, 0, "batch_size >= 1"),
+    ],
+)
 def test_token_length_stats_bad_input(lengths, max_length, batch, message):
     with pytest.raises(CourseError, match=message):
         token_length_stats(lengths, max_length, batch)
@@ -100,8 +121,15 @@ def test_token_length_stats_bad_input(lengths, max_length, batch, message):
 
 def test_count_tokens_includes_special_tokens(tokenizer):
     assert count_tokens(tokenizer, ["Rope Mill is OPEN!", ""]) == [7, 2]
-    assert tokenizer.convert_ids_to_tokens(tokenizer("Rope Mill is OPEN!")["input_ids"]) == \
-        ["[CLS]", "rope", "mill", "is", "open", "!", "[SEP]"]
+    assert tokenizer.convert_ids_to_tokens(tokenizer("Rope Mill is OPEN!")["input_ids"]) == [
+        "[CLS]",
+        "rope",
+        "mill",
+        "is",
+        "open",
+        "!",
+        "[SEP]",
+    ]
 
 
 def test_feedback_token_lengths(feedback_lengths):
@@ -122,10 +150,21 @@ def test_cleaning_shortens_trail_posts(tokenizer):
 
 # --- the token_lengths script -----------------------------------------------------------------------
 
+
 def test_script_on_feedback(tmp_path):
     png = tmp_path / "plots" / "lengths.png"
-    result = run_script("examples/tokenization/token_lengths.py", "--data", str(FEEDBACK), "--text-column", "text",
-                        "--max-length", "64", "--plot", str(png), cwd=tmp_path)
+    result = run_script(
+        "examples/tokenization/token_lengths.py",
+        "--data",
+        str(FEEDBACK),
+        "--text-column",
+        "text",
+        "--max-length",
+        "64",
+        "--plot",
+        str(png),
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "feedback.jsonl column 'text': 479 texts (1 empty skipped)" in out
@@ -142,12 +181,15 @@ def test_script_defaults_measure_trail_posts(tmp_path):
     assert "tokenizer: minilm-l6" in result.stdout and "max_length 64:" in result.stdout
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--data", "missing.csv"], "data file not found"),
-    (["--data", str(FEEDBACK), "--text-column", "body"], "no column 'body'"),
-    (["--max-length", "1"], "--max-length must be >= 2"),
-    (["--model", "no such model"], "is neither a known alias"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--data", "missing.csv"], "data file not found"),
+        (["--data", str(FEEDBACK), "--text-column", "body"], "no column 'body'"),
+        (["--max-length", "1"], "--max-length must be >= 2"),
+        (["--model", "no such model"], "is neither a known alias"),
+    ],
+)
 def test_script_bad_input_exits_2(tmp_path, args, message):
     result = run_script("examples/tokenization/token_lengths.py", *args, cwd=tmp_path)
     assert result.returncode == 2
@@ -158,8 +200,9 @@ def test_script_bad_input_exits_2(tmp_path, args, message):
 def test_script_malformed_jsonl_names_the_line(tmp_path):
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"text": "fine"}\n{"text": "broken\n', encoding="utf-8")
-    result = run_script("examples/tokenization/token_lengths.py", "--data", str(bad), "--text-column", "text",
-                        cwd=tmp_path)
+    result = run_script(
+        "examples/tokenization/token_lengths.py", "--data", str(bad), "--text-column", "text", cwd=tmp_path
+    )
     assert result.returncode == 2 and "line 2 is not valid JSON" in result.stderr
 
 
@@ -167,5 +210,12 @@ def test_lab_text_names_the_handin_files():
     text = (PROJECT_ROOT / "labs" / "lab-2.md").read_text(encoding="utf-8")
     assert "handin/lab-2/max_length.json" in text and "handin/lab-2/token_lengths.png" in text
     example = json.loads(text.split("```json")[1].split("```")[0])
-    assert {"model", "max_length", "p95_tokens", "share_truncated", "padding_waste_max_length",
-            "padding_waste_dynamic", "justification"} <= set(example)
+    assert {
+        "model",
+        "max_length",
+        "p95_tokens",
+        "share_truncated",
+        "padding_waste_max_length",
+        "padding_waste_dynamic",
+        "justification",
+    } <= set(example)

@@ -7,9 +7,10 @@ import json
 import random
 
 import pytest
-
 from conftest import run_main, run_script
-from coursekit.augment import (
+
+from coursekit.errors import CourseError
+from coursekit.lessons.augment import (
     PROTECTED,
     augment,
     augment_split,
@@ -18,8 +19,7 @@ from coursekit.augment import (
     random_swap,
     synonym_swap,
 )
-from coursekit.errors import CourseError
-from coursekit.imbalance import (
+from coursekit.lessons.imbalance import (
     balanced_class_weights,
     class_counts,
     imbalance_summary,
@@ -44,6 +44,7 @@ def read_rows(path) -> list[list[str]]:
 
 
 # --- augmentation -----------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("operation", [synonym_swap, random_deletion, random_swap, paraphrase])
 def test_operations_are_deterministic_with_a_seed(operation):
@@ -81,16 +82,24 @@ def test_never_returns_empty_text():
 
 def test_paraphrase_rewrites_or_wraps():
     assert paraphrase("Blankets isn't closed.", random.Random(0)) in {
-        "Blankets is not closed.", "Update: Blankets isn't closed.", "Trail report: Blankets isn't closed.",
-        "Blankets isn't closed. Please share.", "Heads up: Blankets isn't closed.",
+        "Blankets is not closed.",
+        "Update: Blankets isn't closed.",
+        "Trail report: Blankets isn't closed.",
+        "Blankets isn't closed. Please share.",
+        "Heads up: Blankets isn't closed.",
         "Blankets isn't closed. Thanks for reading.",
     }
     assert paraphrase("open", 3).endswith(("open.", "Please share.", "Thanks for reading."))
 
 
-@pytest.mark.parametrize("bad, message", [("", "cannot augment an empty text"),
-                                          ("   \n", "cannot augment an empty text"),
-                                          (None, "needs a string, got NoneType")])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ("", "cannot augment an empty text"),
+        ("   \n", "cannot augment an empty text"),
+        (None, "needs a string, got NoneType"),
+    ],
+)
 def test_bad_text_raises_course_error(bad, message):
     for operation in (synonym_swap, random_deletion, random_swap, paraphrase):
         with pytest.raises(CourseError, match=message):
@@ -111,7 +120,10 @@ def test_bad_parameters_raise_course_error():
 
 
 def test_augment_split_adds_variants_with_the_same_label_only_where_asked():
-    texts, labels = ["Blankets is open, dirt is tacky", "Rope Mill is closed due to rain", "Both trails open, enjoy!"], [1, 0, 1]
+    texts, labels = (
+        ["Blankets is open, dirt is tacky", "Rope Mill is closed due to rain", "Both trails open, enjoy!"],
+        [1, 0, 1],
+    )
     out_texts, out_labels = augment_split(texts, labels, n_per_text=2, rng=5, only_labels={0})
     assert out_texts[:3] == texts and out_labels[:3] == labels
     assert len(out_texts) == 5 and out_labels[3:] == [0, 0]
@@ -135,6 +147,7 @@ def test_augment_text_script_rejects_empty_text(tmp_path):
 
 
 # --- the imbalanced trail file ------------------------------------------------------------------
+
 
 def test_generator_reproduces_the_committed_file(tmp_path):
     out = tmp_path / "imbalanced.csv"
@@ -160,12 +173,14 @@ def test_imbalanced_file_is_an_ordered_subset_with_a_small_closed_share():
 def test_generator_rejects_a_bad_fraction_and_a_missing_file(tmp_path):
     bad = run_script("data/make_imbalanced_trail.py", "--keep-fraction", "0", "--output", str(tmp_path / "x.csv"))
     assert bad.returncode == 2 and "--keep-fraction must be in (0, 1]" in bad.stderr
-    missing = run_script("data/make_imbalanced_trail.py", "--input", str(tmp_path / "nope.csv"),
-                         "--output", str(tmp_path / "x.csv"))
+    missing = run_script(
+        "data/make_imbalanced_trail.py", "--input", str(tmp_path / "nope.csv"), "--output", str(tmp_path / "x.csv")
+    )
     assert missing.returncode == 2 and "nope.csv not found" in missing.stderr
 
 
 # --- measuring imbalance, splitting and oversampling ---------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def trail():
@@ -229,8 +244,24 @@ def test_stratified_split_needs_two_of_each_class():
 
 # --- the training script -------------------------------------------------------------------------
 
-METRIC_KEYS = {"remedy", "model", "data", "label_column", "label_names", "minority_label", "train_size", "test_size",
-               "test_counts", "epochs", "seed", "accuracy", "f1_macro", "recall", "minority_recall", "baseline"}
+METRIC_KEYS = {
+    "remedy",
+    "model",
+    "data",
+    "label_column",
+    "label_names",
+    "minority_label",
+    "train_size",
+    "test_size",
+    "test_counts",
+    "epochs",
+    "seed",
+    "accuracy",
+    "f1_macro",
+    "recall",
+    "minority_recall",
+    "baseline",
+}
 
 
 def check_common_metrics(metrics: dict) -> None:
@@ -248,8 +279,15 @@ def check_common_metrics(metrics: dict) -> None:
 @pytest.mark.slow
 def test_train_with_class_weights_finds_some_closures(tmp_path):
     out = tmp_path / "weights"
-    result = run_script("examples/imbalance/train_imbalanced.py", "--remedy", "class-weights", "--output", str(out),
-                        cwd=tmp_path, env={"OMP_NUM_THREADS": "1"})
+    result = run_script(
+        "examples/imbalance/train_imbalanced.py",
+        "--remedy",
+        "class-weights",
+        "--output",
+        str(out),
+        cwd=tmp_path,
+        env={"OMP_NUM_THREADS": "1"},
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "class weights: {'closed': 3.74, 'open': 0.577}" in result.stdout
     metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
@@ -262,8 +300,17 @@ def test_train_with_class_weights_finds_some_closures(tmp_path):
 @pytest.mark.slow
 def test_train_with_oversampling_balances_only_the_training_split(tmp_path):
     out = tmp_path / "oversample"
-    result = run_script("examples/imbalance/train_imbalanced.py", "--remedy", "oversample", "--epochs", "0.05",
-                        "--output", str(out), cwd=tmp_path, env={"OMP_NUM_THREADS": "1"})
+    result = run_script(
+        "examples/imbalance/train_imbalanced.py",
+        "--remedy",
+        "oversample",
+        "--epochs",
+        "0.05",
+        "--output",
+        str(out),
+        cwd=tmp_path,
+        env={"OMP_NUM_THREADS": "1"},
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "oversampled train {'closed': 311, 'open': 311}" in result.stdout
     metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
@@ -278,8 +325,14 @@ def test_train_script_rejects_an_unknown_remedy(tmp_path):
 
 
 def test_train_script_names_a_missing_column(tmp_path):
-    result = run_main("examples/imbalance/train_imbalanced.py", "--label-column", "Blankets", "--output",
-                      str(tmp_path / "out"), cwd=tmp_path)
+    result = run_main(
+        "examples/imbalance/train_imbalanced.py",
+        "--label-column",
+        "Blankets",
+        "--output",
+        str(tmp_path / "out"),
+        cwd=tmp_path,
+    )
     assert result.returncode == 2
     assert "error: " in result.stderr and "no column 'Blankets'" in result.stderr
     assert "'status', 'Blankets_Creek', 'Rope_Mill'" in result.stderr and "Traceback" not in result.stderr

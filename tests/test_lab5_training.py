@@ -9,15 +9,21 @@ import struct
 import numpy as np
 import pytest
 import torch
+from conftest import run_main, run_script
 from sklearn.metrics import accuracy_score, f1_score, precision_score, recall_score
 from transformers import TrainerControl, TrainerState, TrainingArguments
 
-from conftest import run_main, run_script
 from coursekit import device as course_device
-from coursekit.callbacks import (JsonlLoggerCallback, StopAtStepCallback, overfitting_epochs, per_epoch,
-                                 plot_learning_curves, read_log)
 from coursekit.errors import CourseError
-from coursekit.evaluate_local import available_metrics, combine_metrics, load_metric
+from coursekit.lessons.callbacks import (
+    JsonlLoggerCallback,
+    StopAtStepCallback,
+    overfitting_epochs,
+    per_epoch,
+    plot_learning_curves,
+    read_log,
+)
+from coursekit.lessons.evaluate_modules import available_metrics, combine_metrics, load_metric
 
 SCRIPT = "examples/training/advanced_training.py"
 RNG = np.random.default_rng(0)
@@ -30,15 +36,18 @@ def test_course_ships_four_local_metric_modules():
 
 
 @pytest.mark.parametrize("average", ["macro", "weighted", "micro"])
-@pytest.mark.parametrize("name, sklearn_fn", [("f1", f1_score), ("precision", precision_score), ("recall", recall_score)])
+@pytest.mark.parametrize(
+    "name, sklearn_fn", [("f1", f1_score), ("precision", precision_score), ("recall", recall_score)]
+)
 def test_local_metric_modules_match_scikit_learn(name, sklearn_fn, average):
     result = load_metric(name).compute(predictions=PREDICTIONS, references=REFERENCES, average=average)
     assert result == {name: pytest.approx(sklearn_fn(REFERENCES, PREDICTIONS, average=average))}
 
 
 def test_accuracy_module_and_per_class_scores_match_scikit_learn():
-    assert load_metric("accuracy").compute(predictions=PREDICTIONS, references=REFERENCES)["accuracy"] == \
-        pytest.approx(accuracy_score(REFERENCES, PREDICTIONS))
+    assert load_metric("accuracy").compute(predictions=PREDICTIONS, references=REFERENCES)[
+        "accuracy"
+    ] == pytest.approx(accuracy_score(REFERENCES, PREDICTIONS))
     per_class = load_metric("recall").compute(predictions=PREDICTIONS, references=REFERENCES, average=None)["recall"]
     assert per_class == pytest.approx(list(recall_score(REFERENCES, PREDICTIONS, average=None)))
     binary = load_metric("f1").compute(predictions=[0, 1, 1, 0, 1], references=[0, 1, 0, 0, 1])
@@ -47,7 +56,8 @@ def test_accuracy_module_and_per_class_scores_match_scikit_learn():
 
 def test_combine_passes_average_to_every_module():
     scores = combine_metrics(["accuracy", "f1", "precision", "recall"]).compute(
-        predictions=PREDICTIONS, references=REFERENCES, average="macro")
+        predictions=PREDICTIONS, references=REFERENCES, average="macro"
+    )
     assert sorted(scores) == ["accuracy", "f1", "precision", "recall"]
     assert scores["f1"] == pytest.approx(f1_score(REFERENCES, PREDICTIONS, average="macro"))
 
@@ -69,8 +79,16 @@ def fake_run(path, tmp_path):
         state.global_step, state.epoch = step, step / 2
         callback.on_log(args, state, control, logs={"loss": loss, "learning_rate": 1e-4, "grad_norm": 1.0})
         if step % 2 == 0:
-            callback.on_log(args, state, control, logs={"eval_loss": eval_losses[step // 2 - 1],
-                                                        "eval_f1_macro": f1s[step // 2 - 1], "eval_runtime": 1.23})
+            callback.on_log(
+                args,
+                state,
+                control,
+                logs={
+                    "eval_loss": eval_losses[step // 2 - 1],
+                    "eval_f1_macro": f1s[step // 2 - 1],
+                    "eval_runtime": 1.23,
+                },
+            )
     callback.on_log(args, state, control, logs={"train_runtime": 9.9, "train_loss": 0.45})
 
 
@@ -132,13 +150,19 @@ def test_precision_settings_stay_float32_on_mps_and_cpu(device, word):
     assert settings == {} and why.startswith("float32") and word in why
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--warmup", "5"], "--warmup is a ratio of all steps"),
-    (["--patience", "0"], "--patience, --eval-steps and --save-total-limit must be at least 1"),
-    (["--stop-after-steps", "15", "--eval-steps", "10"], "--stop-after-steps must be a positive multiple of --eval-steps (10)"),
-    (["--resume", "--output", "OUT"], "--resume: no checkpoint in"),
-    (["--label-column", "Nope"], "Nope"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--warmup", "5"], "--warmup is a ratio of all steps"),
+        (["--patience", "0"], "--patience, --eval-steps and --save-total-limit must be at least 1"),
+        (
+            ["--stop-after-steps", "15", "--eval-steps", "10"],
+            "--stop-after-steps must be a positive multiple of --eval-steps (10)",
+        ),
+        (["--resume", "--output", "OUT"], "--resume: no checkpoint in"),
+        (["--label-column", "Nope"], "Nope"),
+    ],
+)
 def test_bad_input_exits_2_with_a_clear_message(tmp_path, args, message):
     args = [str(tmp_path / "run") if a == "OUT" else a for a in args]
     result = run_main(SCRIPT, *args, cwd=tmp_path)

@@ -9,11 +9,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import run_main, run_script
+
 from coursekit.errors import CourseError
-from coursekit.evaluation import (REPORT_KEYS, align_labels, build_report, model_label_names,
-                                  most_confident_mistakes, plot_confusion, report_markdown, summary_scores)
+from coursekit.lessons.error_analysis import (
+    REPORT_KEYS,
+    align_labels,
+    build_report,
+    model_label_names,
+    most_confident_mistakes,
+    plot_confusion,
+    report_markdown,
+    summary_scores,
+)
 from coursekit.paths import DATA_DIR
 
 EMAILS = DATA_DIR / "email_triage.csv"
@@ -33,6 +41,7 @@ def load_generator():
 # The data
 # ------------------------------------------------------------------------------------------------
 
+
 def test_generator_reproduces_the_committed_file_byte_for_byte(tmp_path):
     out = tmp_path / "emails.csv"
     result = run_script("data/generate_email_triage.py", "--output", str(out), cwd=tmp_path)
@@ -46,8 +55,14 @@ def test_counts_columns_and_moderate_imbalance():
     assert list(frame.columns) == ["id", "subject", "body", "text", "label"]
     assert len(frame) == 1000 and frame["id"].is_unique
     counts = frame["label"].value_counts().to_dict()
-    assert counts == {"collision": 260, "breakdown": 190, "renewal_quote": 170, "glass_damage": 150,
-                      "theft": 140, "billing": 90}
+    assert counts == {
+        "collision": 260,
+        "breakdown": 190,
+        "renewal_quote": 170,
+        "glass_damage": 150,
+        "theft": 140,
+        "billing": 90,
+    }
     assert 2.5 <= max(counts.values()) / min(counts.values()) <= 3.5
     assert (frame["text"] == frame["subject"] + "\n\n" + frame["body"]).all()
     assert frame["body"].str.split().str.len().between(15, 140).all()
@@ -57,15 +72,19 @@ def test_no_two_emails_are_near_duplicates():
     generator = load_generator()
     frame = pd.read_csv(EMAILS)
     sets = [generator.word_set(s + " " + b) for s, b in zip(frame["subject"], frame["body"])]
-    worst = max(generator.jaccard(a, b) for i, a in enumerate(sets) for b in sets[i + 1:])
+    worst = max(generator.jaccard(a, b) for i, a in enumerate(sets) for b in sets[i + 1 :])
     assert worst < 0.8, worst
 
 
 def test_classes_share_vocabulary_so_no_keyword_decides():
     """The confusable pairs exist: each class's key words also appear under other labels."""
     frame = pd.read_csv(EMAILS)
-    for word, label in [("stolen", "theft"), ("windscreen", "glass_damage"), ("renewal", "renewal_quote"),
-                        ("accident", "collision")]:
+    for word, label in [
+        ("stolen", "theft"),
+        ("windscreen", "glass_damage"),
+        ("renewal", "renewal_quote"),
+        ("accident", "collision"),
+    ]:
         has_word = frame["text"].str.lower().str.contains(word)
         assert (frame.loc[has_word, "label"] != label).sum() >= 10, word
 
@@ -82,8 +101,9 @@ def test_majority_baseline_on_the_course_split_is_the_graded_number():
 
 
 # ------------------------------------------------------------------------------------------------
-# coursekit.evaluation on hand-made predictions
+# coursekit.lessons.error_analysis on hand-made predictions
 # ------------------------------------------------------------------------------------------------
+
 
 def hand_made():
     """8 predictions over three labels: two mistakes (confidence 0.9 and 0.6), one label never predicted."""
@@ -105,7 +125,8 @@ def test_build_report_numbers_on_hand_made_predictions():
     assert report["f1_macro"] == round((0.8 + 0.75 + 2 / 3) / 3, 4)
     assert report["f1_micro"] == report["accuracy"]
     assert report["most_confident_mistakes"] == [
-        {"text": "t6", "true_label": "c", "predicted_label": "b", "confidence": 0.9}]
+        {"text": "t6", "true_label": "c", "predicted_label": "b", "confidence": 0.9}
+    ]
     assert "| b | 0.600 | 1.000 | 0.750 | 3 |" in report_markdown(report)
 
 
@@ -138,6 +159,7 @@ def test_generic_label_names_and_unknown_labels_are_refused():
 # The script: bad input (config-only model dirs, no weights needed) and a real tiny model
 # ------------------------------------------------------------------------------------------------
 
+
 def fake_model_dir(path: Path, id2label: dict) -> Path:
     """A directory that looks like a saved model up to its config (labels are checked before loading)."""
     path.mkdir(parents=True)
@@ -145,20 +167,31 @@ def fake_model_dir(path: Path, id2label: dict) -> Path:
     return path
 
 
-@pytest.mark.parametrize("case, message", [
-    ("no_model", "model directory not found"),
-    ("generic_labels", "the model has no label names (its config.json id2label is LABEL_0, LABEL_1"),
-    ("unknown_label", "label(s) 'fraud' are unknown to the model, which knows 'billing'"),
-    ("empty_file", "the file is empty"),
-    ("missing_column", "no column 'message'"),
-])
+@pytest.mark.parametrize(
+    "case, message",
+    [
+        ("no_model", "model directory not found"),
+        ("generic_labels", "the model has no label names (its config.json id2label is LABEL_0, LABEL_1"),
+        ("unknown_label", "label(s) 'fraud' are unknown to the model, which knows 'billing'"),
+        ("empty_file", "the file is empty"),
+        ("missing_column", "no column 'message'"),
+    ],
+)
 def test_bad_input_exits_2_with_a_clear_message(tmp_path, case, message):
     named = fake_model_dir(tmp_path / "named", {str(i): name for i, name in enumerate(LABELS)})
     data = tmp_path / "emails.csv"
-    pd.DataFrame({"text": ["my car was stolen", "card payment failed"], "label": ["theft", "billing"]}).to_csv(data, index=False)
-    args = {"no_model": [str(tmp_path / "missing"), "--data", str(data)],
-            "generic_labels": [str(fake_model_dir(tmp_path / "generic", {"0": "LABEL_0", "1": "LABEL_1"})), "--data", str(data)],
-            "missing_column": [str(named), "--data", str(data), "--text-column", "message"]}.get(case)
+    pd.DataFrame({"text": ["my car was stolen", "card payment failed"], "label": ["theft", "billing"]}).to_csv(
+        data, index=False
+    )
+    args = {
+        "no_model": [str(tmp_path / "missing"), "--data", str(data)],
+        "generic_labels": [
+            str(fake_model_dir(tmp_path / "generic", {"0": "LABEL_0", "1": "LABEL_1"})),
+            "--data",
+            str(data),
+        ],
+        "missing_column": [str(named), "--data", str(data), "--text-column", "message"],
+    }.get(case)
     if case == "unknown_label":
         pd.DataFrame({"text": ["a", "b"], "label": ["theft", "fraud"]}).to_csv(data, index=False)
     if case == "empty_file":
@@ -172,9 +205,25 @@ def test_bad_input_exits_2_with_a_clear_message(tmp_path, case, message):
 def tiny_email_model(tmp_path_factory) -> Path:
     """MiniLM-L6 fine-tuned on 48 emails for one epoch: poor, but a real saved model with label names."""
     out = tmp_path_factory.mktemp("lab6") / "tiny"
-    result = run_script("examples/training/classifier.py", "--data", str(EMAILS), "--text-column", "text",
-                        "--label-column", "label", "--max-train-rows", "48", "--epochs", "1", "--max-length", "32",
-                        "--no-progress", "--output", str(out), cwd=out.parent)
+    result = run_script(
+        "examples/training/classifier.py",
+        "--data",
+        str(EMAILS),
+        "--text-column",
+        "text",
+        "--label-column",
+        "label",
+        "--max-train-rows",
+        "48",
+        "--epochs",
+        "1",
+        "--max-length",
+        "32",
+        "--no-progress",
+        "--output",
+        str(out),
+        cwd=out.parent,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     return out
 
@@ -184,8 +233,9 @@ def test_script_writes_a_consistent_report(tiny_email_model, tmp_path):
     data = tmp_path / "sample.csv"
     pd.read_csv(EMAILS).head(60)[["text", "label"]].to_csv(data, index=False)
     out = tmp_path / "evaluation"
-    result = run_script(SCRIPT, str(tiny_email_model), "--data", str(data), "--output", str(out), "--top", "5",
-                        cwd=tmp_path)
+    result = run_script(
+        SCRIPT, str(tiny_email_model), "--data", str(data), "--output", str(out), "--top", "5", cwd=tmp_path
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     report = json.loads((out / "report.json").read_text())
     assert list(report) == REPORT_KEYS

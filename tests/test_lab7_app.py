@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import free_port, running_server
 from streamlit.testing.v1 import AppTest
 
-from conftest import free_port, running_server
 from coursekit.errors import CourseError
 from coursekit.inference import NEEDS_REVIEW, Prediction
 from coursekit.paths import OUTPUTS_DIR, PROJECT_ROOT
@@ -30,14 +30,22 @@ helpers = load_example("app/app_helpers.py")
 LABELS = ["closed", "open"]
 # The first AppTest run imports torch and loads the model; AppTest's default of 3 s is far too short.
 RUN_TIMEOUT = 120
-START_DEADLINE = 120   # seconds for `streamlit run` to answer /_stcore/health
-PAGE_TIMEOUT = 120     # seconds for the browser to show the page (the server loads the model first)
+START_DEADLINE = 120  # seconds for `streamlit run` to answer /_stcore/health
+PAGE_TIMEOUT = 120  # seconds for the browser to show the page (the server loads the model first)
 OPEN_POST = "Weekend update: Trails are open and a little dusty! Have fun out there."
 CLOSED_POST = "Trail report: Blankets Creek is closed today, the trails are too wet. Next check tomorrow at 8."
 # What `make browser` installs (Debian packages chromium and chromium-driver: /usr/bin/chromium, /usr/bin/chromedriver).
 BROWSER_PROGRAMS = ("chromium", "chromedriver")
-CHROME_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1280,1000"]
+CHROME_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--window-size=1280,1000",
+]
 
 
 def write_run(folder: Path, id2label: dict | None = None, accuracy: float | None = 0.9, metrics: bool = True) -> Path:
@@ -62,6 +70,7 @@ def prediction(text: str, label: str, confidence: float) -> Prediction:
 # ------------------------------------------------------------------------------------------------
 # Helpers, no model
 # ------------------------------------------------------------------------------------------------
+
 
 def test_settings_come_from_arguments_then_environment_then_defaults(tmp_path):
     env = {helpers.MODELS_DIR_ENV: str(tmp_path / "env-models"), helpers.FEEDBACK_FILE_ENV: str(tmp_path / "fb.jsonl")}
@@ -105,12 +114,19 @@ def test_find_models_says_what_to_do_when_there_are_none(tmp_path):
         helpers.find_models(tmp_path)
 
 
-@pytest.mark.parametrize("name, data, message", [
-    ("posts.csv", "text\ncafé fermé\n".encode("latin-1"), r"^posts\.csv: not UTF-8 text \(byte \d+ is b'\\xe9'\)\. Re-save"),
-    ("posts.csv", b"", r"^posts\.csv: the file is empty\."),
-    ("posts.csv", b"text,id\n", r"^posts\.csv: the file holds no rows\."),
-    ("posts.jsonl", b'{"text": "ok"}\n{"text": \n', r"^posts\.jsonl: line 2 is not valid JSON"),
-])
+@pytest.mark.parametrize(
+    "name, data, message",
+    [
+        (
+            "posts.csv",
+            "text\ncafé fermé\n".encode("latin-1"),
+            r"^posts\.csv: not UTF-8 text \(byte \d+ is b'\\xe9'\)\. Re-save",
+        ),
+        ("posts.csv", b"", r"^posts\.csv: the file is empty\."),
+        ("posts.csv", b"text,id\n", r"^posts\.csv: the file holds no rows\."),
+        ("posts.jsonl", b'{"text": "ok"}\n{"text": \n', r"^posts\.jsonl: line 2 is not valid JSON"),
+    ],
+)
 def test_bad_uploads_are_named_by_their_own_file_name(name, data, message):
     with pytest.raises(CourseError, match=message) as error:
         helpers.read_upload(name, data)
@@ -128,32 +144,49 @@ def test_upload_texts_names_the_missing_column_and_empty_rows():
 
 def test_results_frame_has_the_batch_script_columns():
     frame = helpers.results_frame([prediction("a", "open", 0.97), prediction("b", "closed", 0.6)], LABELS, ids=[7, 8])
-    assert list(frame.columns) == ["id", "text", "label", "predicted_label", "confidence", "score_closed", "score_open"]
+    assert list(frame.columns) == [
+        "id",
+        "text",
+        "label",
+        "predicted_label",
+        "confidence",
+        "score_closed",
+        "score_open",
+    ]
     assert frame["id"].tolist() == [7, 8] and frame["score_open"].tolist() == [0.97, 0.4]
 
 
 def test_history_stats_and_feedback_is_appended_never_overwritten(tmp_path):
     model = helpers.ModelEntry(tmp_path / "run", "run", LABELS, 0.93, "minilm-l6")
-    history = [helpers.history_entry(prediction("a", "open", 0.9), model),
-               helpers.history_entry(prediction("b", "open", 0.7), model),
-               helpers.history_entry(prediction("c", "closed", 0.8), model)]
+    history = [
+        helpers.history_entry(prediction("a", "open", 0.9), model),
+        helpers.history_entry(prediction("b", "open", 0.7), model),
+        helpers.history_entry(prediction("c", "closed", 0.8), model),
+    ]
     history[0]["feedback"] = "correct"
     stats = helpers.history_stats(history)
-    assert stats == {"analyses": 3, "labels": {"open": 2, "closed": 1}, "mean_confidence": pytest.approx(0.8),
-                     "with_feedback": 1}
+    assert stats == {
+        "analyses": 3,
+        "labels": {"open": 2, "closed": 1},
+        "mean_confidence": pytest.approx(0.8),
+        "with_feedback": 1,
+    }
 
     feedback = tmp_path / "deeper" / "feedback.jsonl"
     helpers.append_feedback(feedback, helpers.feedback_record(history[1], False, "closed"))
     helpers.append_feedback(feedback, helpers.feedback_record(history[2], True, "closed"))
     lines = [json.loads(line) for line in feedback.read_text(encoding="utf-8").splitlines()]
     assert [(r["text"], r["predicted_label"], r["correct"], r["true_label"]) for r in lines] == [
-        ("b", "open", False, "closed"), ("c", "closed", True, "closed")]
+        ("b", "open", False, "closed"),
+        ("c", "closed", True, "closed"),
+    ]
     assert lines[0]["model_dir"] == str(tmp_path / "run") and lines[0]["confidence"] == 0.7
 
 
 # ------------------------------------------------------------------------------------------------
 # The app in-process (AppTest)
 # ------------------------------------------------------------------------------------------------
+
 
 def start_app(monkeypatch, models_dir: Path, feedback_file: Path) -> AppTest:
     """Run the app once against ``models_dir`` (read from the environment, as a student would set it)."""
@@ -165,10 +198,13 @@ def start_app(monkeypatch, models_dir: Path, feedback_file: Path) -> AppTest:
     return app
 
 
-@pytest.mark.parametrize("make_folder, message", [
-    (lambda tmp: tmp / "missing", "No models folder at"),
-    (lambda tmp: tmp, "No trained models in"),
-])
+@pytest.mark.parametrize(
+    "make_folder, message",
+    [
+        (lambda tmp: tmp / "missing", "No models folder at"),
+        (lambda tmp: tmp, "No trained models in"),
+    ],
+)
 def test_app_without_models_shows_what_to_do(monkeypatch, tmp_path, make_folder, message):
     app = start_app(monkeypatch, make_folder(tmp_path), tmp_path / "feedback.jsonl")
     assert len(app.error) == 1
@@ -189,7 +225,7 @@ def classify(app: AppTest, text: str) -> str:
     app.text_area(key="text").input(text)
     app.button(key="classify").click().run()
     assert not app.exception, app.exception
-    badges = [h.value for h in app.html if h.value.startswith("<span class=\"prediction-badge")]
+    badges = [h.value for h in app.html if h.value.startswith('<span class="prediction-badge')]
     assert len(badges) == 1, badges
     return re.search(r">([^<]+)</span>", badges[0]).group(1)
 
@@ -234,7 +270,9 @@ def test_app_history_and_feedback(app, tmp_path):
     lines = [json.loads(line) for line in feedback.read_text(encoding="utf-8").splitlines()]
     assert lines[0] == {"earlier": "feedback stays"}
     assert [(r["text"], r["predicted_label"], r["correct"], r["true_label"]) for r in lines[1:]] == [
-        (OPEN_POST, "open", True, "open"), (CLOSED_POST, "closed", False, "open")]
+        (OPEN_POST, "open", True, "open"),
+        (CLOSED_POST, "closed", False, "open"),
+    ]
 
     metrics = {m.label: m.value for m in app.metric}
     assert metrics["Analyses"] == "2" and metrics["With feedback"] == "2"
@@ -247,7 +285,9 @@ def test_app_history_and_feedback(app, tmp_path):
 
 @pytest.mark.slow
 def test_app_scores_an_uploaded_csv(app):
-    posts = pd.DataFrame({"id": [1, 2, 3], "text": [OPEN_POST, CLOSED_POST, "Rope Mill is OPEN, Blankets is open too!"]})
+    posts = pd.DataFrame(
+        {"id": [1, 2, 3], "text": [OPEN_POST, CLOSED_POST, "Rope Mill is OPEN, Blankets is open too!"]}
+    )
     app.file_uploader(key="upload").set_value(("posts.csv", posts.to_csv(index=False).encode("utf-8"), "text/csv"))
     app.run()
     app.button(key="score").click().run()
@@ -262,12 +302,15 @@ def test_app_scores_an_uploaded_csv(app):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name, data, message", [
-    ("posts.csv", b"id,status\n1,open\n", "posts.csv has no column 'text'. Its columns are: 'id', 'status'"),
-    ("posts.csv", "text\nferm\xe9\n".encode("latin-1"), "posts.csv: not UTF-8 text"),
-    ("posts.csv", b"text\n", "posts.csv: the file holds no rows."),
-    ("posts.csv", b"", "posts.csv: the file is empty."),
-])
+@pytest.mark.parametrize(
+    "name, data, message",
+    [
+        ("posts.csv", b"id,status\n1,open\n", "posts.csv has no column 'text'. Its columns are: 'id', 'status'"),
+        ("posts.csv", "text\nferm\xe9\n".encode("latin-1"), "posts.csv: not UTF-8 text"),
+        ("posts.csv", b"text\n", "posts.csv: the file holds no rows."),
+        ("posts.csv", b"", "posts.csv: the file is empty."),
+    ],
+)
 def test_app_explains_a_bad_upload(app, name, data, message):
     app.file_uploader(key="upload").set_value((name, data, "text/csv"))
     app.run()
@@ -280,6 +323,7 @@ def test_app_explains_a_bad_upload(app, name, data, message):
 # ------------------------------------------------------------------------------------------------
 # The real app in headless Chromium
 # ------------------------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def browser():
@@ -308,11 +352,27 @@ def browser():
 def streamlit_url(trained_model_dir, tmp_path):
     """`streamlit run` the app on a free local port; the process is always stopped afterwards."""
     port = free_port()
-    env = {helpers.MODELS_DIR_ENV: str(trained_model_dir.parent),
-           helpers.FEEDBACK_FILE_ENV: str(tmp_path / "feedback.jsonl")}
-    command = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless", "true",
-               "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-               "--server.fileWatcherType", "none"]
+    env = {
+        helpers.MODELS_DIR_ENV: str(trained_model_dir.parent),
+        helpers.FEEDBACK_FILE_ENV: str(tmp_path / "feedback.jsonl"),
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP),
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+    ]
     with running_server(command, port, "/_stcore/health", tmp_path, START_DEADLINE, env) as url:
         yield url
 

@@ -18,8 +18,8 @@ from pathlib import Path
 import httpx
 import pandas as pd
 import pytest
-
 from conftest import free_port, run_script, running_server
+
 from coursekit.errors import CourseError
 from coursekit.inference import NEEDS_REVIEW, Prediction, check_texts, check_threshold, decide, load_classifier
 from coursekit.paths import DATA_DIR, PROJECT_ROOT
@@ -29,7 +29,7 @@ BATCH = "examples/inferencing/batch_predict.py"
 BENCHMARK = "examples/benchmark/inference_throughput.py"
 SERVICE = "examples/serving/service.py"
 LABELS = ["closed", "open"]
-START_DEADLINE = 120   # seconds for a server to answer /health (model loading on a loaded 2-core machine)
+START_DEADLINE = 120  # seconds for a server to answer /health (model loading on a loaded 2-core machine)
 REQUEST_TIMEOUT = 60
 
 
@@ -54,18 +54,22 @@ def assert_consistent(record: dict, threshold: float | None) -> None:
 # coursekit.inference without a model
 # ------------------------------------------------------------------------------------------------
 
+
 def test_decide_maps_low_confidence_to_needs_review():
     assert decide("open", 0.89, 0.9) == NEEDS_REVIEW
-    assert decide("open", 0.9, 0.9) == "open"          # the threshold itself is confident enough
+    assert decide("open", 0.9, 0.9) == "open"  # the threshold itself is confident enough
     assert decide("closed", 0.51, None) == "closed"
     assert decide("closed", 0.51, 0.0) == "closed"
 
 
-@pytest.mark.parametrize("texts, message", [
-    ([], "no texts"),
-    (["ok", "  "], "text number 2 is empty"),
-    (["ok", 3], "text number 2 is not a string"),
-])
+@pytest.mark.parametrize(
+    "texts, message",
+    [
+        ([], "no texts"),
+        (["ok", "  "], "text number 2 is empty"),
+        (["ok", 3], "text number 2 is not a string"),
+    ],
+)
 def test_check_texts_names_the_bad_text(texts, message):
     with pytest.raises(CourseError, match=message):
         check_texts(texts)
@@ -94,6 +98,7 @@ def test_prediction_record_has_the_documented_keys():
 # Batch script: bad input fails fast (before any model is loaded) with exit 2 and a precise message
 # ------------------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def fake_model_dir(tmp_path_factory) -> Path:
     """A folder that passes the model-folder check; the bad-input tests fail before it is loaded."""
@@ -102,14 +107,17 @@ def fake_model_dir(tmp_path_factory) -> Path:
     return folder
 
 
-@pytest.mark.parametrize("setup, args, message", [
-    (None, ["--input", "missing.csv"], "data file not found: missing.csv"),
-    ("id,text\np1,open\n", ["--text-column", "status"], "no column 'status'. The file has: 'id', 'text'"),
-    ("id,text\np1,open\np2,\np3,   \n", [], "empty text in column 'text' at line 3, line 4"),
-    ("id,text\np1,open\n", ["--threshold", "1.5"], "threshold must be between 0 and 1"),
-    ("id,text\np1,open\n", ["--output", "out.txt"], "--output must end in .jsonl or .csv"),
-    ("id,text\np1,open\n", ["--batch-size", "0"], "--batch-size must be at least 1"),
-])
+@pytest.mark.parametrize(
+    "setup, args, message",
+    [
+        (None, ["--input", "missing.csv"], "data file not found: missing.csv"),
+        ("id,text\np1,open\n", ["--text-column", "status"], "no column 'status'. The file has: 'id', 'text'"),
+        ("id,text\np1,open\np2,\np3,   \n", [], "empty text in column 'text' at line 3, line 4"),
+        ("id,text\np1,open\n", ["--threshold", "1.5"], "threshold must be between 0 and 1"),
+        ("id,text\np1,open\n", ["--output", "out.txt"], "--output must end in .jsonl or .csv"),
+        ("id,text\np1,open\n", ["--batch-size", "0"], "--batch-size must be at least 1"),
+    ],
+)
 def test_batch_script_bad_input(tmp_path, fake_model_dir, setup, args, message):
     if setup is not None:
         (tmp_path / "in.csv").write_text(setup)
@@ -150,12 +158,24 @@ def test_benchmark_bad_arguments(tmp_path):
 # Batch script and benchmark with the trained model
 # ------------------------------------------------------------------------------------------------
 
+
 @pytest.mark.slow
 def test_batch_script_writes_jsonl_records_with_ids(tmp_path, trained_model_dir):
     posts = pd.read_csv(DATA_DIR / "challenges" / "lab-4" / "posts.csv").head(40)
     posts.to_csv(tmp_path / "posts.csv", index=False)
-    result = run_script(BATCH, str(trained_model_dir), "--input", "posts.csv", "--output", "preds.jsonl",
-                        "--threshold", "0.95", "--batch-size", "8", cwd=tmp_path)
+    result = run_script(
+        BATCH,
+        str(trained_model_dir),
+        "--input",
+        "posts.csv",
+        "--output",
+        "preds.jsonl",
+        "--threshold",
+        "0.95",
+        "--batch-size",
+        "8",
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     records = [json.loads(line) for line in (tmp_path / "preds.jsonl").read_text().splitlines()]
     assert [r["id"] for r in records] == posts["id"].tolist()
@@ -163,8 +183,10 @@ def test_batch_script_writes_jsonl_records_with_ids(tmp_path, trained_model_dir)
     for record in records:
         assert_consistent(record, 0.95)
     counts = {label: sum(r["label"] == label for r in records) for label in [*LABELS, NEEDS_REVIEW]}
-    assert f"40 texts on cpu: closed {counts['closed']}, open {counts['open']}, needs review {counts[NEEDS_REVIEW]}" \
+    assert (
+        f"40 texts on cpu: closed {counts['closed']}, open {counts['open']}, needs review {counts[NEEDS_REVIEW]}"
         in result.stdout
+    )
     assert counts["closed"] > 5 and counts["open"] > 5
 
 
@@ -172,8 +194,20 @@ def test_batch_script_writes_jsonl_records_with_ids(tmp_path, trained_model_dir)
 def test_batch_script_csv_output_from_a_text_file(tmp_path, trained_model_dir, capsys):
     (tmp_path / "posts.txt").write_text("Blankets Creek is open, enjoy!\n\nBoth trails closed after the storm.\n")
     script = load_example("inferencing/batch_predict.py")
-    assert script.main([str(trained_model_dir), "--input", str(tmp_path / "posts.txt"),
-                        "--output", str(tmp_path / "preds.csv"), "--threshold", "0"]) == 0
+    assert (
+        script.main(
+            [
+                str(trained_model_dir),
+                "--input",
+                str(tmp_path / "posts.txt"),
+                "--output",
+                str(tmp_path / "preds.csv"),
+                "--threshold",
+                "0",
+            ]
+        )
+        == 0
+    )
     frame = pd.read_csv(tmp_path / "preds.csv")
     assert list(frame.columns) == ["text", "label", "predicted_label", "confidence", "score_closed", "score_open"]
     assert frame["label"].tolist() == ["open", "closed"]
@@ -185,8 +219,25 @@ def test_batch_script_csv_output_from_a_text_file(tmp_path, trained_model_dir, c
 def test_benchmark_table_and_csv(tmp_path, trained_model_dir, capsys):
     script = load_example("benchmark/inference_throughput.py")
     out = tmp_path / "throughput.csv"
-    assert script.main(["--model-dir", str(trained_model_dir), "--texts", "8", "--batch-sizes", "1", "4", "--repeats", "1",
-                        "--also-sorted", "--output", str(out)]) == 0
+    assert (
+        script.main(
+            [
+                "--model-dir",
+                str(trained_model_dir),
+                "--texts",
+                "8",
+                "--batch-sizes",
+                "1",
+                "4",
+                "--repeats",
+                "1",
+                "--also-sorted",
+                "--output",
+                str(out),
+            ]
+        )
+        == 0
+    )
     printed = capsys.readouterr().out
     assert "| batch size | texts/s | seconds | speed-up | texts/s sorted by length |" in printed
     frame = pd.read_csv(out)
@@ -198,6 +249,7 @@ def test_benchmark_table_and_csv(tmp_path, trained_model_dir, capsys):
 # ------------------------------------------------------------------------------------------------
 # The service in-process (TestClient)
 # ------------------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def client(service, trained_model_dir):
@@ -237,15 +289,18 @@ def test_predict_one_text_or_a_list(client):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("body, location, message", [
-    ({"texts": ""}, ["body", "texts"], "text 1 is empty"),
-    ({"texts": ["fine", "   "]}, ["body", "texts"], "text 2 is empty"),
-    ({"texts": []}, ["body", "texts"], "give at least one text"),
-    ({"texts": ["a"] * 33}, ["body", "texts"], "too many texts: 33; at most 32 per request"),
-    ({"texts": "x" * 2001}, ["body", "texts"], "text 1 has 2001 characters; at most 2000 allowed"),
-    ({"texts": "ok", "threshold": 1.5}, ["body", "threshold"], "less than or equal to 1"),
-    ({"text": "ok"}, ["body", "texts"], "Field required"),
-])
+@pytest.mark.parametrize(
+    "body, location, message",
+    [
+        ({"texts": ""}, ["body", "texts"], "text 1 is empty"),
+        ({"texts": ["fine", "   "]}, ["body", "texts"], "text 2 is empty"),
+        ({"texts": []}, ["body", "texts"], "give at least one text"),
+        ({"texts": ["a"] * 33}, ["body", "texts"], "too many texts: 33; at most 32 per request"),
+        ({"texts": "x" * 2001}, ["body", "texts"], "text 1 has 2001 characters; at most 2000 allowed"),
+        ({"texts": "ok", "threshold": 1.5}, ["body", "threshold"], "less than or equal to 1"),
+        ({"text": "ok"}, ["body", "texts"], "Field required"),
+    ],
+)
 def test_predict_refuses_bad_requests_with_422(client, body, location, message):
     response = client.post("/predict", json=body)
     assert response.status_code == 422
@@ -259,12 +314,21 @@ def test_predict_refuses_bad_requests_with_422(client, body, location, message):
 # The service as a real uvicorn process
 # ------------------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def server(trained_model_dir, tmp_path_factory):
     """`python examples/serving/service.py --model-dir ... --port <free>` started from another directory."""
     port = free_port()
-    command = [sys.executable, str(PROJECT_ROOT / SERVICE), "--model-dir", str(trained_model_dir),
-               "--port", str(port), "--log-level", "warning"]
+    command = [
+        sys.executable,
+        str(PROJECT_ROOT / SERVICE),
+        "--model-dir",
+        str(trained_model_dir),
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+    ]
     with running_server(command, port, "/health", tmp_path_factory.mktemp("server"), START_DEADLINE) as url:
         yield url
 
@@ -287,6 +351,7 @@ def test_real_server_answers_good_and_bad_requests(server):
 @pytest.mark.slow
 def test_real_server_handles_concurrent_requests(server):
     """16 requests from 4 threads: every one answered, each with its own texts, within a deadline."""
+
     def ask(number: int) -> tuple[int, dict]:
         texts = [f"Post {number}: Blankets Creek is open.", f"Post {number}: closed, too wet."]
         response = httpx.post(f"{server}/predict", json={"texts": texts}, timeout=REQUEST_TIMEOUT)
@@ -297,7 +362,7 @@ def test_real_server_handles_concurrent_requests(server):
         results = [future.result(timeout=REQUEST_TIMEOUT * 2) for future in futures]
     assert [status for status, _ in results] == [200] * 16
     for number, (_, body) in enumerate(results):
-        assert [p["text"][:len(f"Post {number}:")] for p in body["predictions"]] == [f"Post {number}:"] * 2
+        assert [p["text"][: len(f"Post {number}:")] for p in body["predictions"]] == [f"Post {number}:"] * 2
 
 
 def test_service_script_refuses_a_missing_model_dir(tmp_path):
@@ -310,10 +375,22 @@ def test_service_script_refuses_a_missing_model_dir(tmp_path):
 def test_uvicorn_command_with_missing_model_dir_fails_with_the_reason(tmp_path):
     """`uvicorn --app-dir examples/serving service:app` reads $MODEL_DIR at start-up and exits if it is wrong."""
     result = subprocess.run(
-        [sys.executable, "-m", "uvicorn", "--app-dir", str(PROJECT_ROOT / "examples" / "serving"), "service:app",
-         "--port", str(free_port())],
-        cwd=tmp_path, capture_output=True, text=True, timeout=60,
-        env={**os.environ, "MODEL_DIR": str(tmp_path / "missing")})
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--app-dir",
+            str(PROJECT_ROOT / "examples" / "serving"),
+            "service:app",
+            "--port",
+            str(free_port()),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "MODEL_DIR": str(tmp_path / "missing")},
+    )
     assert result.returncode != 0
     assert "model directory not found" in result.stderr
     assert "Application startup failed" in result.stderr
@@ -322,6 +399,7 @@ def test_uvicorn_command_with_missing_model_dir_fails_with_the_reason(tmp_path):
 # ------------------------------------------------------------------------------------------------
 # Dockerfile (Docker cannot run here: check what can be checked without it)
 # ------------------------------------------------------------------------------------------------
+
 
 def requirement_pins() -> dict[str, str]:
     """name -> version of every `name==version` line of requirements.txt."""
@@ -340,5 +418,8 @@ def test_dockerfile_pins_match_requirements_and_copies_what_the_service_needs():
     for needed in ("COPY coursekit/", "COPY examples/serving/", "MODEL_DIR=/model", '"--host", "0.0.0.0"'):
         assert needed in dockerfile
     ignore = (PROJECT_ROOT / "examples" / "serving" / "Dockerfile.dockerignore").read_text().splitlines()
-    assert ignore[ignore.index("*") + 1:ignore.index("*") + 4] == [
-        "!coursekit/", "!examples/serving/", "!outputs/blankets_creek-minilm-l6/"]
+    assert ignore[ignore.index("*") + 1 : ignore.index("*") + 4] == [
+        "!coursekit/",
+        "!examples/serving/",
+        "!outputs/blankets_creek-minilm-l6/",
+    ]

@@ -7,16 +7,23 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import run_script
-from coursekit.model_card import (REQUIRED_METADATA, metric_key, metric_type_config, model_index_values,
-                                  split_front_matter, table_values)
-from coursekit.models import resolve_model
-from coursekit.publishing import MANIFEST, version_dir
 from test_grade_lab8 import fake_run_dir
 
-PREPARE, VERIFY, PUSH, QUANTIZE = (f"examples/publishing/{name}.py" for name in
-                                   ("prepare_model", "verify_model", "push_model", "quantize_model"))
+from coursekit.lessons.model_card import (
+    REQUIRED_METADATA,
+    metric_key,
+    metric_type_config,
+    model_index_values,
+    split_front_matter,
+    table_values,
+)
+from coursekit.lessons.publishing import MANIFEST, version_dir
+from coursekit.models import resolve_model
+
+PREPARE, VERIFY, PUSH, QUANTIZE = (
+    f"examples/publishing/{name}.py" for name in ("prepare_model", "verify_model", "push_model", "quantize_model")
+)
 
 
 def no_token_env(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -29,8 +36,17 @@ def registry(trained_model_dir, tmp_path_factory) -> Path:
     """The fixture model published twice (v1, then v2 without --version) into a fresh registry."""
     root = tmp_path_factory.mktemp("registry")
     for _ in range(2):
-        result = run_script(PREPARE, str(trained_model_dir), "--registry", str(root), "--name", "trail-status",
-                            "--hub-model-id", "your-name/trail-status", cwd=tmp_path_factory.mktemp("cwd"))
+        result = run_script(
+            PREPARE,
+            str(trained_model_dir),
+            "--registry",
+            str(root),
+            "--name",
+            "trail-status",
+            "--hub-model-id",
+            "your-name/trail-status",
+            cwd=tmp_path_factory.mktemp("cwd"),
+        )
         assert result.returncode == 0, result.stderr
     return root
 
@@ -44,14 +60,17 @@ def copy_of(registry: Path, tmp_path: Path) -> Path:
 # The card and the metadata rules
 # ------------------------------------------------------------------------------------------------
 
+
 def test_base_model_licence_is_the_one_on_the_packaged_model_card():
     packaged = Path(resolve_model("minilm-l6").path) / "README.md"
     front = split_front_matter(packaged.read_text(encoding="utf-8"))
     assert front.problem is None and front.metadata["license"] == "apache-2.0"
 
 
-@pytest.mark.parametrize("key, parts", [("accuracy", ("accuracy", None)), ("f1_macro", ("f1", "macro")),
-                                        ("recall_closed", ("recall", "closed"))])
+@pytest.mark.parametrize(
+    "key, parts",
+    [("accuracy", ("accuracy", None)), ("f1_macro", ("f1", "macro")), ("recall_closed", ("recall", "closed"))],
+)
 def test_metric_names_map_both_ways(key, parts):
     assert metric_type_config(key) == parts and metric_key(*parts) == key
 
@@ -71,7 +90,10 @@ def test_card_numbers_equal_the_runs_metrics_json(registry, trained_model_dir):
     assert claimed == expected  # exactly the run's numbers, not rounded or typed in
     table = table_values(front.body)
     assert {k: float(v) for k, v in table.items() if k in metrics["test"]} == {k: metrics["test"][k] for k in claimed}
-    assert f"On {metrics['test_size']} held-out test examples it reaches accuracy {metrics['test']['accuracy']:.3f}" in card
+    assert (
+        f"On {metrics['test_size']} held-out test examples it reaches accuracy {metrics['test']['accuracy']:.3f}"
+        in card
+    )
     assert "| 0 | `closed` |" in card and "| 1 | `open` |" in card
     assert 'model="your-name/trail-status", revision="v1"' in card
 
@@ -80,15 +102,23 @@ def test_card_numbers_equal_the_runs_metrics_json(registry, trained_model_dir):
 # prepare_model.py: shareable files, versions, refusals
 # ------------------------------------------------------------------------------------------------
 
+
 def test_registry_holds_two_versions_with_exactly_the_shareable_files(registry, trained_model_dir):
     versions = json.loads((registry / "trail-status" / "versions.json").read_text())
     assert [v["version"] for v in versions["versions"]] == ["v1", "v2"]
     metrics = json.loads((trained_model_dir / "metrics.json").read_text())
     assert versions["versions"][0]["accuracy"] == metrics["test"]["accuracy"]
     v1 = registry / "trail-status" / "v1"
-    assert sorted(p.name for p in v1.iterdir()) == ["README.md", "config.json", "manifest.json", "metrics.json",
-                                                    "model.safetensors", "tokenizer.json", "tokenizer_config.json",
-                                                    "training_config.json"]
+    assert sorted(p.name for p in v1.iterdir()) == [
+        "README.md",
+        "config.json",
+        "manifest.json",
+        "metrics.json",
+        "model.safetensors",
+        "tokenizer.json",
+        "tokenizer_config.json",
+        "training_config.json",
+    ]
     manifest = json.loads((v1 / MANIFEST).read_text())
     assert manifest["version"] == "v1" and manifest["hub_model_id"] == "your-name/trail-status"
     weights = next(e for e in manifest["files"] if e["path"] == "model.safetensors")
@@ -108,8 +138,9 @@ def test_a_published_version_loads_with_pipeline_and_names_its_labels(registry):
 
 
 def test_prepare_reports_what_it_left_out_and_why(trained_model_dir, tmp_path):
-    result = run_script(PREPARE, str(trained_model_dir), "--out", str(tmp_path / "pub"), "--without-weights",
-                        cwd=tmp_path)
+    result = run_script(
+        PREPARE, str(trained_model_dir), "--out", str(tmp_path / "pub"), "--without-weights", cwd=tmp_path
+    )
     assert result.returncode == 0, result.stderr
     assert "left out: training_args.bin: a pickle: loading it can run code" in result.stdout
     assert "left out: test_predictions.csv" in result.stdout
@@ -120,8 +151,17 @@ def test_prepare_reports_what_it_left_out_and_why(trained_model_dir, tmp_path):
 def test_prepare_refuses_an_existing_folder_and_an_existing_version(registry, trained_model_dir, tmp_path):
     result = run_script(PREPARE, str(trained_model_dir), "--out", str(registry / "trail-status" / "v1"), cwd=tmp_path)
     assert result.returncode == 2 and "already exists. A published model never changes" in result.stderr
-    result = run_script(PREPARE, str(trained_model_dir), "--registry", str(registry), "--name", "trail-status",
-                        "--version", "v2", cwd=tmp_path)
+    result = run_script(
+        PREPARE,
+        str(trained_model_dir),
+        "--registry",
+        str(registry),
+        "--name",
+        "trail-status",
+        "--version",
+        "v2",
+        cwd=tmp_path,
+    )
     assert result.returncode == 2
     assert "trail-status v2 is already published" in result.stderr and "publish v3 instead" in result.stderr
 
@@ -140,11 +180,14 @@ def drop_weights(run: Path) -> None:
     (run / "model.safetensors").unlink()
 
 
-@pytest.mark.parametrize("breaks, message", [
-    (drop_metrics, "has no metrics.json (the run's test metrics; the card's numbers come from it)"),
-    (placeholder_labels, "id2label holds only the placeholders ['LABEL_0', 'LABEL_1']"),
-    (drop_weights, "has no *.safetensors weights. Only safetensors are published"),
-])
+@pytest.mark.parametrize(
+    "breaks, message",
+    [
+        (drop_metrics, "has no metrics.json (the run's test metrics; the card's numbers come from it)"),
+        (placeholder_labels, "id2label holds only the placeholders ['LABEL_0', 'LABEL_1']"),
+        (drop_weights, "has no *.safetensors weights. Only safetensors are published"),
+    ],
+)
 def test_prepare_rejects_incomplete_runs(tmp_path, breaks, message):
     run = fake_run_dir(tmp_path / "run")
     breaks(run)
@@ -153,11 +196,14 @@ def test_prepare_rejects_incomplete_runs(tmp_path, breaks, message):
     assert not (tmp_path / "pub").exists() and not (tmp_path / "pub.partial").exists()
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--version", "1"], "version '1' must look like v1, v2 or v1.2"),
-    (["--hub-model-id", "trail-status"], "needs your user or organisation name: 'your-name/trail-status'"),
-    (["--card-notes", "missing.md"], "--card-notes file not found: missing.md"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--version", "1"], "version '1' must look like v1, v2 or v1.2"),
+        (["--hub-model-id", "trail-status"], "needs your user or organisation name: 'your-name/trail-status'"),
+        (["--card-notes", "missing.md"], "--card-notes file not found: missing.md"),
+    ],
+)
 def test_prepare_rejects_bad_options(tmp_path, args, message):
     run = fake_run_dir(tmp_path / "run")
     result = run_script(PREPARE, str(run), "--out", str(tmp_path / "pub"), *args, cwd=tmp_path)
@@ -167,6 +213,7 @@ def test_prepare_rejects_bad_options(tmp_path, args, message):
 # ------------------------------------------------------------------------------------------------
 # verify_model.py: tampering is detected
 # ------------------------------------------------------------------------------------------------
+
 
 def test_verify_accepts_a_fresh_version(registry, tmp_path):
     result = run_script(VERIFY, str(registry / "trail-status" / "v1"), cwd=tmp_path)
@@ -204,6 +251,7 @@ def test_verify_missing_folder_is_a_usage_error(tmp_path):
 # push_model.py: the dry run works offline; a real push needs a token and the Hub
 # ------------------------------------------------------------------------------------------------
 
+
 def test_push_dry_run_writes_exactly_the_manifest_files_and_names_the_missing_token(registry, tmp_path):
     folder = registry / "trail-status" / "v1"
     plan_file = tmp_path / "plan.json"
@@ -220,17 +268,34 @@ def test_push_dry_run_writes_exactly_the_manifest_files_and_names_the_missing_to
 
 
 def test_push_without_a_token_refuses(registry, tmp_path):
-    result = run_script(PUSH, str(registry / "trail-status" / "v1"), "--push", "--plan", str(tmp_path / "p.json"),
-                        cwd=tmp_path, env=no_token_env(tmp_path))
+    result = run_script(
+        PUSH,
+        str(registry / "trail-status" / "v1"),
+        "--push",
+        "--plan",
+        str(tmp_path / "p.json"),
+        cwd=tmp_path,
+        env=no_token_env(tmp_path),
+    )
     assert result.returncode == 2
     assert "error: no Hugging Face token: set HF_TOKEN" in result.stderr and "Nothing was uploaded" in result.stderr
 
 
-@pytest.mark.parametrize("offline", [{"HF_HUB_OFFLINE": "1"}, {"HF_HUB_OFFLINE": "0", "HF_ENDPOINT": "http://127.0.0.1:9"}])
+@pytest.mark.parametrize(
+    "offline", [{"HF_HUB_OFFLINE": "1"}, {"HF_HUB_OFFLINE": "0", "HF_ENDPOINT": "http://127.0.0.1:9"}]
+)
 def test_push_with_a_token_but_no_hub_says_hub_unreachable(registry, tmp_path, offline):
     env = no_token_env(tmp_path, HF_TOKEN="hf_not_a_real_token", **offline)
-    result = run_script(PUSH, str(registry / "trail-status" / "v1"), "--push", "--plan", str(tmp_path / "p.json"),
-                        cwd=tmp_path, env=env, timeout=120)
+    result = run_script(
+        PUSH,
+        str(registry / "trail-status" / "v1"),
+        "--push",
+        "--plan",
+        str(tmp_path / "p.json"),
+        cwd=tmp_path,
+        env=env,
+        timeout=120,
+    )
     assert result.returncode == 2
     assert "error: Hub unreachable" in result.stderr and "nothing was uploaded" in result.stderr
 
@@ -241,7 +306,10 @@ def test_push_refuses_a_folder_that_fails_verification(tmp_path):
     assert run_script(PREPARE, str(run), "--out", str(handin), "--without-weights", cwd=tmp_path).returncode == 0
     result = run_script(PUSH, str(handin), "--hub-model-id", "your-name/x", cwd=tmp_path, env=no_token_env(tmp_path))
     assert result.returncode == 1
-    assert "refusing to push" in result.stderr and "lists model.safetensors but the folder has no such file" in result.stderr
+    assert (
+        "refusing to push" in result.stderr
+        and "lists model.safetensors but the folder has no such file" in result.stderr
+    )
 
 
 def test_push_needs_a_valid_repo_id(tmp_path):
@@ -249,8 +317,9 @@ def test_push_needs_a_valid_repo_id(tmp_path):
     assert run_script(PREPARE, str(run), "--out", str(tmp_path / "pub"), cwd=tmp_path).returncode == 0
     result = run_script(PUSH, str(tmp_path / "pub"), cwd=tmp_path, env=no_token_env(tmp_path))
     assert result.returncode == 2 and "no --hub-model-id given and none recorded in manifest.json" in result.stderr
-    result = run_script(PUSH, str(tmp_path / "pub"), "--hub-model-id", "me/bad--name", cwd=tmp_path,
-                        env=no_token_env(tmp_path))
+    result = run_script(
+        PUSH, str(tmp_path / "pub"), "--hub-model-id", "me/bad--name", cwd=tmp_path, env=no_token_env(tmp_path)
+    )
     assert result.returncode == 2 and "is not a valid Hub repo id" in result.stderr
 
 
@@ -258,10 +327,12 @@ def test_push_needs_a_valid_repo_id(tmp_path):
 # quantize_model.py (a benchmark: numbers, not timings, are asserted)
 # ------------------------------------------------------------------------------------------------
 
+
 def test_quantize_keeps_accuracy_on_the_runs_own_test_split(trained_model_dir, tmp_path):
     out = tmp_path / "quantization.json"
-    result = run_script(QUANTIZE, str(trained_model_dir), "--repeats", "1", "--threads", "1", "--json", str(out),
-                        cwd=tmp_path)
+    result = run_script(
+        QUANTIZE, str(trained_model_dir), "--repeats", "1", "--threads", "1", "--json", str(out), cwd=tmp_path
+    )
     assert result.returncode == 0, result.stderr
     report = json.loads(out.read_text())
     metrics = json.loads((trained_model_dir / "metrics.json").read_text())

@@ -7,8 +7,8 @@ import struct
 
 import pandas as pd
 import pytest
-
 from conftest import run_main, run_script
+
 from coursekit.paths import EXAMPLES_DIR
 
 ENTRY_POINTS = {"classifier.py": "minilm-l6", "classifier-large.py": "mpnet", "classifier-msft.py": "minilm-l3"}
@@ -23,8 +23,19 @@ def test_entry_points_are_thin_and_default_to_offline_models(script, model):
 
 @pytest.mark.slow
 def test_msft_entry_point_trains_three_layers(tmp_path):
-    result = run_script("examples/models/classifier-msft.py", "--epochs", "1", "--max-train-rows", "48",
-                        "--max-length", "48", "--no-progress", "--output", "run", cwd=tmp_path)
+    result = run_script(
+        "examples/models/classifier-msft.py",
+        "--epochs",
+        "1",
+        "--max-train-rows",
+        "48",
+        "--max-length",
+        "48",
+        "--no-progress",
+        "--output",
+        "run",
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     config = json.loads((tmp_path / "run" / "config.json").read_text())
     assert config["num_hidden_layers"] == 3 and config["id2label"] == {"0": "closed", "1": "open"}
@@ -41,9 +52,22 @@ def png_size(path) -> tuple[int, int]:
 @pytest.mark.slow
 @pytest.mark.large
 def test_comparison_table_includes_baseline_and_mpnet(tmp_path):
-    result = run_script("examples/models/compare_models.py", "--models", "tfidf-logreg", "minilm-l3", "mpnet",
-                        "--epochs", "1", "--max-train-rows", "64", "--max-length", "48", "--output", "cmp",
-                        cwd=tmp_path)
+    result = run_script(
+        "examples/models/compare_models.py",
+        "--models",
+        "tfidf-logreg",
+        "minilm-l3",
+        "mpnet",
+        "--epochs",
+        "1",
+        "--max-train-rows",
+        "64",
+        "--max-length",
+        "48",
+        "--output",
+        "cmp",
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     table = pd.read_csv(tmp_path / "cmp" / "comparison.csv")
     assert list(table["model"]) == ["tfidf-logreg", "minilm-l3", "mpnet"]
@@ -57,8 +81,15 @@ def test_comparison_table_includes_baseline_and_mpnet(tmp_path):
 
 
 def test_comparison_fails_fast_on_an_unknown_model(tmp_path):
-    result = run_main("examples/models/compare_models.py", "--models", "tfidf-logreg", "no such model",
-                      "--output", "cmp", cwd=tmp_path)
+    result = run_main(
+        "examples/models/compare_models.py",
+        "--models",
+        "tfidf-logreg",
+        "no such model",
+        "--output",
+        "cmp",
+        cwd=tmp_path,
+    )
     assert result.returncode == 2 and "neither a known alias" in result.stderr
     assert not (tmp_path / "cmp").exists()
 

@@ -44,7 +44,7 @@ def test_no_near_duplicates_anywhere(trail):
     sets = [words(t) for t in trail["status"]]
     worst = 0.0
     for i, a in enumerate(sets):
-        for b in sets[i + 1:]:
+        for b in sets[i + 1 :]:
             union = len(a | b)
             if union:
                 worst = max(worst, len(a & b) / union)
@@ -64,6 +64,9 @@ def test_course_split_is_leak_free_and_stratified():
 
 def test_generator_reproduces_the_committed_file(tmp_path):
     out = tmp_path / "trail.csv"
-    subprocess.run([sys.executable, str(DATA_DIR / "generate_trail_status.py"), "--output", str(out)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, str(DATA_DIR / "generate_trail_status.py"), "--output", str(out)],
+        check=True,
+        capture_output=True,
+    )
     assert out.read_bytes() == TRAIL_STATUS_CSV.read_bytes()

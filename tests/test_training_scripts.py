@@ -6,8 +6,8 @@ import json
 
 import pandas as pd
 import pytest
-
 from conftest import SMALL_TRAINING, run_main, run_script
+
 from coursekit.paths import TRAIL_STATUS_CSV
 from coursekit.scripts import load_example
 
@@ -32,7 +32,8 @@ def test_training_learns_the_trail_data(trained_model_dir):
     assert list(predictions.columns) == ["text", "true_label", "predicted_label", "confidence"]
     assert len(predictions) == 135 and predictions["confidence"].between(0.5, 1).all()
     assert (predictions["true_label"] == predictions["predicted_label"]).mean() == pytest.approx(
-        metrics["test"]["accuracy"], abs=1e-3)
+        metrics["test"]["accuracy"], abs=1e-3
+    )
     trail = pd.read_csv(TRAIL_STATUS_CSV)
     truth = dict(zip(trail["status"], trail["Blankets_Creek"].map({0: "closed", 1: "open"})))
     # every text is paired with its own label (evaluation batches grouped by length once broke this)
@@ -41,8 +42,10 @@ def test_training_learns_the_trail_data(trained_model_dir):
 
 @pytest.mark.slow
 def test_inference_labels_new_posts_with_names(trained_model_dir, tmp_path):
-    texts = ["Both trails are open today, perfect tacky dirt!",
-             "Blankets Creek and Rope Mill are closed after heavy rain, let them dry."]
+    texts = [
+        "Both trails are open today, perfect tacky dirt!",
+        "Blankets Creek and Rope Mill are closed after heavy rain, let them dry.",
+    ]
     result = run_script(INFER, str(trained_model_dir), *texts, "--json", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     records = json.loads(result.stdout)
@@ -70,11 +73,14 @@ def test_training_refuses_to_overwrite_a_run(trained_model_dir, tmp_path):
     assert (trained_model_dir / "model.safetensors").is_file()
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--output", "x", "--data", "missing.csv"], "data file not found"),
-    (["--output", "x", "--label-column", "Blanket_Creek"], "no column 'Blanket_Creek'"),
-    (["--output", "x", "--epochs", "0"], "must be positive"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--output", "x", "--data", "missing.csv"], "data file not found"),
+        (["--output", "x", "--label-column", "Blanket_Creek"], "no column 'Blanket_Creek'"),
+        (["--output", "x", "--epochs", "0"], "must be positive"),
+    ],
+)
 def test_training_bad_arguments(args, message, tmp_path):
     result = run_main(TRAIN, *args, cwd=tmp_path)
     assert result.returncode == 2, result.stderr
@@ -83,21 +89,35 @@ def test_training_bad_arguments(args, message, tmp_path):
 
 def test_training_names_the_offline_alias_when_the_hub_is_unreachable(tmp_path):
     # A real process: huggingface_hub reads HF_HUB_OFFLINE when it is first imported.
-    result = run_script(TRAIN, "--output", "x", "--model", "distilbert-base-uncased", cwd=tmp_path,
-                        env={"HF_HUB_OFFLINE": "1"})
+    result = run_script(
+        TRAIN, "--output", "x", "--model", "distilbert-base-uncased", cwd=tmp_path, env={"HF_HUB_OFFLINE": "1"}
+    )
     assert result.returncode == 2, result.stderr
     assert "cannot be reached" in result.stderr and "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("rows, message", [
-    ([("Open today", 1), ("", 0), ("Closed", 0)], "empty text in column 'status' at line 3"),
-    ([("Open today", 1), ("Closed", 2), ("Wet", 0)], "unknown label 2 at line 3"),
-    ([("Open today", 1), ("Closed", None), ("Wet", 0)], "missing label in column 'label' at line 3"),
-])
+@pytest.mark.parametrize(
+    "rows, message",
+    [
+        ([("Open today", 1), ("", 0), ("Closed", 0)], "empty text in column 'status' at line 3"),
+        ([("Open today", 1), ("Closed", 2), ("Wet", 0)], "unknown label 2 at line 3"),
+        ([("Open today", 1), ("Closed", None), ("Wet", 0)], "missing label in column 'label' at line 3"),
+    ],
+)
 def test_training_bad_rows(rows, message, tmp_path):
     pd.DataFrame(rows, columns=["status", "label"]).to_csv(tmp_path / "bad.csv", index=False)
-    result = run_main(TRAIN, "--data", "bad.csv", "--label-column", "label", "--label-names", "closed,open",
-                      "--output", "x", cwd=tmp_path)
+    result = run_main(
+        TRAIN,
+        "--data",
+        "bad.csv",
+        "--label-column",
+        "label",
+        "--label-names",
+        "closed,open",
+        "--output",
+        "x",
+        cwd=tmp_path,
+    )
     assert result.returncode == 2
     assert message in result.stderr
 
@@ -110,10 +130,13 @@ def test_training_refuses_a_foreign_output_folder(tmp_path):
     assert (tmp_path / "mine" / "thesis.txt").read_text() == "do not delete"
 
 
-@pytest.mark.parametrize("args, message", [
-    (["missing-model", "hello"], "model directory not found"),
-    ([".", "hello"], "not a model directory"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["missing-model", "hello"], "model directory not found"),
+        ([".", "hello"], "not a model directory"),
+    ],
+)
 def test_inference_bad_model_dir(args, message, tmp_path):
     result = run_main(INFER, *args, cwd=tmp_path)
     assert result.returncode == 2 and message in result.stderr

@@ -1,6 +1,6 @@
 """Lab specs (YAML) and the check types they use.
 
-A spec (``coursekit/specs/lab-N.yaml``) lists checks; each check has an ``id``, a ``type``, ``points``, an
+A spec (``coursekit/grading/specs/lab-N.yaml``) lists checks; each check has an ``id``, a ``type``, ``points``, an
 optional ``title`` and ``fix`` (the hint shown when it loses points) and type-specific fields. Check types:
 
 ``csv_file``                 required columns, per-column rules (type, range, allowed values, unique), row counts,
@@ -45,9 +45,10 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pandas as pd
 import yaml
@@ -57,7 +58,7 @@ from coursekit.errors import CourseError
 from coursekit.grading.submissions import Limits, Submission
 from coursekit.metrics import classification_metrics
 
-SPECS_DIR = Path(__file__).resolve().parent.parent / "specs"
+SPECS_DIR = Path(__file__).resolve().parent / "specs"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 PNG_IEND = b"\x00\x00\x00\x00IEND\xaeB`\x82"
 WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
@@ -97,6 +98,7 @@ class Answers:
 # Reading hand-in files (cached per submission, errors become FileProblem with a fix)
 # ---------------------------------------------------------------------------------------------------
 
+
 def rows_text(name: str, indices: list[int]) -> str:
     """'line 5, line 9, ... (+3 more)' using the editor's line numbers (header = line 1)."""
     shown = ", ".join(row_name(Path(name), i) for i in indices[:ROW_LIST_LIMIT])
@@ -108,8 +110,10 @@ def read_csv_strings(path: Path, name: str) -> pd.DataFrame:
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise FileProblem(f"{name} is not UTF-8 text (byte {exc.start}); save it with "
-                          "`df.to_csv(path, index=False)` which writes UTF-8.") from None
+        raise FileProblem(
+            f"{name} is not UTF-8 text (byte {exc.start}); save it with "
+            "`df.to_csv(path, index=False)` which writes UTF-8."
+        ) from None
     except pd.errors.EmptyDataError:
         raise FileProblem(f"{name} is empty; write it with `df.to_csv(path, index=False)`.") from None
     except (pd.errors.ParserError, ValueError) as exc:
@@ -148,11 +152,16 @@ class SubmissionFiles:
             return self.submission.files[name]
         if name in self.submission.refused:
             raise FileProblem(f"{name} was not graded: {self.submission.refused[name]}")
-        close = [n for n in self.submission.files if n not in self.expected
-                 and Path(n).stem.lower() == Path(name).stem.lower()]
+        close = [
+            n
+            for n in self.submission.files
+            if n not in self.expected and Path(n).stem.lower() == Path(name).stem.lower()
+        ]
         if close:
-            raise FileProblem(f"{name} is missing; found {', '.join(close)} instead. Use the exact name {name!r} "
-                              "at the top of the hand-in folder (names are case-sensitive).")
+            raise FileProblem(
+                f"{name} is missing; found {', '.join(close)} instead. Use the exact name {name!r} "
+                "at the top of the hand-in folder (names are case-sensitive)."
+            )
         found = ", ".join(sorted(self.submission.files)[:10]) or "no files"
         raise FileProblem(f"{name} is missing (the hand-in holds: {found}). Save it under exactly that name.")
 
@@ -186,8 +195,11 @@ class SubmissionFiles:
             except UnicodeDecodeError:
                 raise FileProblem(f"{name} is not UTF-8 text; write it with json.dump(...).") from None
             except json.JSONDecodeError as exc:
-                raise FileProblem(f"{name} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}. "
-                                  "Write it with json.dump(metrics, f, indent=2).") from None
+                raise FileProblem(
+                    f"{name} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}. "
+                    "Write it with json.dump(metrics, f, indent=2)."
+                ) from None
+
         return self._cached("json", name, load)
 
     def text(self, name: str) -> str:
@@ -196,12 +208,14 @@ class SubmissionFiles:
                 return path.read_text(encoding="utf-8")
             except UnicodeDecodeError:
                 raise FileProblem(f"{name} is not UTF-8 text; save it as UTF-8.") from None
+
         return self._cached("text", name, load)
 
 
 # ---------------------------------------------------------------------------------------------------
 # Value rules shared by CSV columns and JSON keys
 # ---------------------------------------------------------------------------------------------------
+
 
 def parse_number(value: Any) -> float | None:
     """A finite float from a CSV cell or JSON value, or None (NaN, inf, text, bool, empty)."""
@@ -282,22 +296,30 @@ def column_problems(frame: pd.DataFrame, name: str, column: str, rule: dict) -> 
     for problem, rows in by_problem.items():
         where = rows_text(name, rows)
         if problem == "integer":
-            lines.append(f"{name}: column {column!r} holds numbers at {where}; "
-                         f"{rule.get('integer_hint', 'labels must be names ' + '/'.join(rule['values']) + ', not 0/1')}.")
+            lines.append(
+                f"{name}: column {column!r} holds numbers at {where}; "
+                f"{rule.get('integer_hint', 'labels must be names ' + '/'.join(rule['values']) + ', not 0/1')}."
+            )
         elif problem == "label_n":
-            lines.append(f"{name}: column {column!r} holds LABEL_0/LABEL_1 at {where}; the model config had no label "
-                         "names. Train with id2label/label2id or map with model.config.id2label.")
+            lines.append(
+                f"{name}: column {column!r} holds LABEL_0/LABEL_1 at {where}; the model config had no label "
+                "names. Train with id2label/label2id or map with model.config.id2label."
+            )
         elif problem == "unknown":
             bad = sorted({str(frame[column].iloc[i]) for i in rows})[:5]
-            lines.append(f"{name}: column {column!r} has unknown labels {bad} at {where}; "
-                         f"expected {expectation(rule)} (lower-case).")
+            lines.append(
+                f"{name}: column {column!r} has unknown labels {bad} at {where}; "
+                f"expected {expectation(rule)} (lower-case)."
+            )
         else:
             lines.append(f"{name}: column {column!r} is {problem} at {where}; expected {expectation(rule)}.")
     if rule.get("unique"):
         values = frame[column].astype(str).str.strip()
         duplicated = [i for i, dup in enumerate(values.duplicated(keep="first")) if dup]
         if duplicated:
-            lines.append(f"{name}: column {column!r} repeats values at {rows_text(name, duplicated)}; each must appear once.")
+            lines.append(
+                f"{name}: column {column!r} repeats values at {rows_text(name, duplicated)}; each must appear once."
+            )
     return lines
 
 
@@ -314,6 +336,7 @@ def json_lookup(data: Any, dotted: str) -> tuple[bool, Any]:
 # ---------------------------------------------------------------------------------------------------
 # Check types
 # ---------------------------------------------------------------------------------------------------
+
 
 @dataclass
 class Context:
@@ -332,13 +355,20 @@ def check_csv_file(check: dict, ctx: Context) -> tuple[float, str, list[str]]:
     missing = [c for c in check.get("header", []) + list(columns) if c not in frame.columns]
     missing = list(dict.fromkeys(missing))
     if missing:
-        return 0, (f"{name}: missing column(s) {', '.join(missing)}; it has {', '.join(frame.columns) or 'none'}. "
-                   f"The header must be exactly {','.join(check.get('header', columns))}."), []
+        return (
+            0,
+            (
+                f"{name}: missing column(s) {', '.join(missing)}; it has {', '.join(frame.columns) or 'none'}. "
+                f"The header must be exactly {','.join(check.get('header', columns))}."
+            ),
+            [],
+        )
     problems = []
     extra = [c for c in frame.columns if c not in check.get("header", []) + list(columns)]
     if check.get("exact_columns") and extra:
-        problems.append(f"{name}: unexpected column(s) {', '.join(extra)}; keep only "
-                        f"{', '.join(check.get('header', columns))}.")
+        problems.append(
+            f"{name}: unexpected column(s) {', '.join(extra)}; keep only {', '.join(check.get('header', columns))}."
+        )
     if "min_rows" in check and len(frame) < check["min_rows"]:
         problems.append(f"{name}: {len(frame)} rows, need at least {check['min_rows']}.")
     if "max_rows" in check and len(frame) > check["max_rows"]:
@@ -361,14 +391,18 @@ def id_problems(frame: pd.DataFrame, name: str, column: str, answers: Answers | 
     problems = []
     unknown = [i for i, v in enumerate(ids) if v not in expected]
     if unknown:
-        problems.append(f"{name}: ids not in posts.csv at {rows_text(name, unknown)} (e.g. {ids[unknown[0]]!r}); "
-                        "predict exactly the ids of the challenge posts.csv.")
+        problems.append(
+            f"{name}: ids not in posts.csv at {rows_text(name, unknown)} (e.g. {ids[unknown[0]]!r}); "
+            "predict exactly the ids of the challenge posts.csv."
+        )
     duplicated = [i for i, dup in enumerate(pd.Series(ids).duplicated()) if dup]
     if duplicated:
         problems.append(f"{name}: repeated ids at {rows_text(name, duplicated)}; one row per id.")
     absent = [v for v in expected if v not in set(ids)]
     if absent:
-        shown = ", ".join(absent[:ROW_LIST_LIMIT]) + (f" (+{len(absent) - ROW_LIST_LIMIT} more)" if len(absent) > ROW_LIST_LIMIT else "")
+        shown = ", ".join(absent[:ROW_LIST_LIMIT]) + (
+            f" (+{len(absent) - ROW_LIST_LIMIT} more)" if len(absent) > ROW_LIST_LIMIT else ""
+        )
         problems.append(f"{name}: {len(absent)} id(s) of posts.csv have no prediction: {shown}.")
     return problems
 
@@ -407,10 +441,20 @@ def check_png_file(check: dict, ctx: Context) -> tuple[float, str, list[str]]:
         handle.seek(max(0, size - len(PNG_IEND)))
         tail = handle.read()
     if head[:8] != PNG_SIGNATURE or head[12:16] != b"IHDR":
-        return 0, (f"{name}: not a PNG image (wrong file signature); save the figure with "
-                   f"plt.savefig({name!r}) instead of renaming another file."), []
+        return (
+            0,
+            (
+                f"{name}: not a PNG image (wrong file signature); save the figure with "
+                f"plt.savefig({name!r}) instead of renaming another file."
+            ),
+            [],
+        )
     if size > check.get("max_mb", 5) * 2**20:
-        return 0, f"{name}: {size / 2**20:.1f} MB, over the {check.get('max_mb', 5)} MB limit; save with a lower dpi.", []
+        return (
+            0,
+            f"{name}: {size / 2**20:.1f} MB, over the {check.get('max_mb', 5)} MB limit; save with a lower dpi.",
+            [],
+        )
     if size < check.get("min_bytes", 100):
         return 0, f"{name}: only {size} bytes, too small to be a chart; save the figure with plt.savefig(...).", []
     width, height = int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
@@ -461,14 +505,17 @@ def check_predictions_vs_answers(check: dict, ctx: Context) -> tuple[float, str,
     if missing:
         return 0, f"{name}: cannot score, missing column(s) {', '.join(missing)}.", []
     names, ids = ctx.answers.label_names, list(ctx.answers.labels)
-    scores, unusable = ctx.files.memo(("scores", name, id_col, label_col),
-                                      lambda: score_predictions(frame, id_col, label_col, ctx.answers))
+    scores, unusable = ctx.files.memo(
+        ("scores", name, id_col, label_col), lambda: score_predictions(frame, id_col, label_col, ctx.answers)
+    )
     metric = check["metric"]
     value = scores[metric]
     points = linear_points(value, check["zero_at"], check["full_at"], check["points"])
     recall = ", ".join(f"{label} {scores[f'recall_{label}']:.2f}" for label in names)
-    message = (f"{metric} {value:.3f} on {len(ids)} hidden labels (full points at ≥ {check['full_at']:g}, "
-               f"none at ≤ {check['zero_at']:g}); recall per class: {recall}.")
+    message = (
+        f"{metric} {value:.3f} on {len(ids)} hidden labels (full points at ≥ {check['full_at']:g}, "
+        f"none at ≤ {check['zero_at']:g}); recall per class: {recall}."
+    )
     if unusable:
         message += f" {unusable} id(s) had no valid {'/'.join(names)} prediction and count as wrong."
     return points, message, []
@@ -493,7 +540,9 @@ def check_metric_consistency(check: dict, ctx: Context) -> tuple[float, str, lis
         if bad:
             problem = f"{table_file} has labels other than {'/'.join(labels)} at {rows_text(table_file, bad)}"
         else:
-            recomputed.update(classification_metrics([index[t] for t, _ in pairs], [index[p] for _, p in pairs], labels))
+            recomputed.update(
+                classification_metrics([index[t] for t, _ in pairs], [index[p] for _, p in pairs], labels)
+            )
     else:
         problem = f"{table_file} lacks column(s) {true_col}/{pred_col}"
     points, good, bad_lines = 0.0, [], []
@@ -502,7 +551,9 @@ def check_metric_consistency(check: dict, ctx: Context) -> tuple[float, str, lis
         found, value = json_lookup(claims, key)
         number = parse_number(value) if found else None
         if not found or number is None:
-            bad_lines.append(f"{claims_file}: {key!r} is {'missing' if not found else repr(value)}; it must be a number.")
+            bad_lines.append(
+                f"{claims_file}: {key!r} is {'missing' if not found else repr(value)}; it must be a number."
+            )
         elif metric not in recomputed:
             bad_lines.append(f"{claims_file}: cannot check {key!r}: {problem}.")
         elif metric == "row_count":
@@ -510,15 +561,19 @@ def check_metric_consistency(check: dict, ctx: Context) -> tuple[float, str, lis
                 points += claim["points"]
                 good.append(f"{key} = {int(number)}")
             else:
-                bad_lines.append(f"{claims_file}: {key} is {value!r} but {table_file} has {recomputed[metric]} rows; "
-                                 f"report the size of the test split you predicted.")
+                bad_lines.append(
+                    f"{claims_file}: {key} is {value!r} but {table_file} has {recomputed[metric]} rows; "
+                    f"report the size of the test split you predicted."
+                )
         elif abs(number - recomputed[metric]) <= claim.get("tolerance", tolerance):
             points += claim["points"]
             good.append(f"{key} {number:.3f}")
         else:
-            bad_lines.append(f"{claims_file}: {key} is {number:.4f} but {table_file} gives {recomputed[metric]:.4f} "
-                             f"(tolerance {claim.get('tolerance', tolerance):g}); compute it from the same predictions "
-                             "you saved.")
+            bad_lines.append(
+                f"{claims_file}: {key} is {number:.4f} but {table_file} gives {recomputed[metric]:.4f} "
+                f"(tolerance {claim.get('tolerance', tolerance):g}); compute it from the same predictions "
+                "you saved."
+            )
     if bad_lines:
         return points, bad_lines[0], bad_lines[1:]
     return points, f"{claims_file} matches {table_file}: {', '.join(good)}.", []
@@ -527,7 +582,11 @@ def check_metric_consistency(check: dict, ctx: Context) -> tuple[float, str, lis
 def check_best_model_claim(check: dict, ctx: Context) -> tuple[float, str, list[str]]:
     """The claimed best model is the table row with the highest score (ties: any of them)."""
     claims_file, table_file = check["claims_file"], check["table_file"]
-    key, name_col, score_col = check.get("claim_key", "best_model"), check.get("name_column", "model"), check.get("score_column", "f1_macro")
+    key, name_col, score_col = (
+        check.get("claim_key", "best_model"),
+        check.get("name_column", "model"),
+        check.get("score_column", "f1_macro"),
+    )
     claims = ctx.files.json(claims_file)
     found, claimed = json_lookup(claims, key) if isinstance(claims, dict) else (False, None)
     if not found or not isinstance(claimed, str):
@@ -543,8 +602,14 @@ def check_best_model_claim(check: dict, ctx: Context) -> tuple[float, str, list[
     winners = [n for s, n in valid if s == best]
     if claimed.strip() in winners:
         return check["points"], f"{key} {claimed!r} has the highest {score_col} ({best:.3f}) in {table_file}.", []
-    return 0, (f"{claims_file}: {key} is {claimed!r} but the highest {score_col} in {table_file} is {best:.3f} "
-               f"({', '.join(repr(w) for w in winners)}); name the model your own table ranks first."), []
+    return (
+        0,
+        (
+            f"{claims_file}: {key} is {claimed!r} but the highest {score_col} in {table_file} is {best:.3f} "
+            f"({', '.join(repr(w) for w in winners)}); name the model your own table ranks first."
+        ),
+        [],
+    )
 
 
 def check_count_consistency(check: dict, ctx: Context) -> tuple[float, str, list[str]]:
@@ -590,12 +655,14 @@ def check_disjoint_files(check: dict, ctx: Context) -> tuple[float, str, list[st
             continue
         for i, first in enumerate(names):
             seen = set(frames[first][column].astype(str).str.strip())
-            for second in names[i + 1:]:
+            for second in names[i + 1 :]:
                 values = frames[second][column].astype(str).str.strip().tolist()
                 shared = [n for n, v in enumerate(values) if v in seen]
                 if shared:
-                    problems.append(f"{second}: {len(shared)} {column} value(s) also in {first} at "
-                                    f"{rows_text(second, shared)}; a row must be in one split only.")
+                    problems.append(
+                        f"{second}: {len(shared)} {column} value(s) also in {first} at "
+                        f"{rows_text(second, shared)}; a row must be in one split only."
+                    )
     if problems:
         return 0, problems[0], problems[1:]
     return check["points"], f"{' and '.join(names)} share no {'/'.join(check['columns'])}.", []
@@ -618,8 +685,10 @@ def check_stratified_split(check: dict, ctx: Context) -> tuple[float, str, list[
     for label in sorted(set(train_counts.index) | set(test_counts.index)):
         n_test, n_all = int(test_counts.get(label, 0)), int(test_counts.get(label, 0) + train_counts.get(label, 0))
         if abs(n_test - share * n_all) > slack:
-            problems.append(f"{test_name}: {n_test} of the {n_all} {label!r} rows, expected {share * n_all:.1f} ± {slack}; "
-                            "split with stratify=the label column.")
+            problems.append(
+                f"{test_name}: {n_test} of the {n_all} {label!r} rows, expected {share * n_all:.1f} ± {slack}; "
+                "split with stratify=the label column."
+            )
     if problems:
         return 0, problems[0], problems[1:]
     return check["points"], f"{test_name} holds {len(test)} of {total} rows, every label close to {share:.0%}.", []
@@ -639,8 +708,10 @@ def check_json_arithmetic(check: dict, ctx: Context) -> tuple[float, str, list[s
     """``total`` equals the sum of ``plus`` minus the sum of ``minus`` (objects count as the sum of their values)."""
     name = check["file"]
     data = ctx.files.json(name)
-    parts = {key: json_number_sum(data, key) if isinstance(data, dict) else None
-             for key in [check["total"], *check.get("plus", []), *check.get("minus", [])]}
+    parts = {
+        key: json_number_sum(data, key) if isinstance(data, dict) else None
+        for key in [check["total"], *check.get("plus", []), *check.get("minus", [])]
+    }
     missing = [key for key, value in parts.items() if value is None]
     if missing:
         return 0, f"{name}: {', '.join(missing)} missing or not numeric; cannot check {check['total']}.", []
@@ -671,11 +742,15 @@ def key_set_problem(name: str, where: str, found: list[str], expected: list[str]
     missing = [k for k in expected if k not in found]
     extra = [k for k in found if k not in expected]
     if missing or extra:
-        parts = ([f"missing {', '.join(missing)}"] if missing else []) + ([f"unexpected {', '.join(extra)}"] if extra else [])
+        parts = ([f"missing {', '.join(missing)}"] if missing else []) + (
+            [f"unexpected {', '.join(extra)}"] if extra else []
+        )
         return f"{name}: {where} has {'; '.join(parts)}; use exactly the keys {', '.join(expected)}."
     if ordered and found != expected:
-        return (f"{name}: {where} has its keys in the order {', '.join(found)}; write them in the order "
-                f"{', '.join(expected)} (build the dict in that order before json.dump).")
+        return (
+            f"{name}: {where} has its keys in the order {', '.join(found)}; write them in the order "
+            f"{', '.join(expected)} (build the dict in that order before json.dump)."
+        )
     return None
 
 
@@ -728,16 +803,22 @@ def check_json_list(check: dict, ctx: Context) -> tuple[float, str, list[str]]:
             value = item[field_name]
             problem = json_value_problem(value, rule)
             if problem:
-                problems.append(f"{name}: {where}.{field_name} is {value!r} ({problem}); expected {expectation(rule)}.")
+                problems.append(
+                    f"{name}: {where}.{field_name} is {value!r} ({problem}); expected {expectation(rule)}."
+                )
             elif rule.get("unique"):
                 if (field_name, str(value)) in seen:
-                    problems.append(f"{name}: {where}.{field_name} {value!r} repeats {key}[{seen[field_name, str(value)]}]; "
-                                    "each value may appear once.")
+                    problems.append(
+                        f"{name}: {where}.{field_name} {value!r} repeats {key}[{seen[field_name, str(value)]}]; "
+                        "each value may appear once."
+                    )
                 seen.setdefault((field_name, str(value)), index)
     for field_name, wanted in (check.get("first") or {}).items():
         if items and items[0].get(field_name) != wanted:
-            problems.append(f"{name}: {key}[0].{field_name} is {items[0].get(field_name)!r}; the first object must have "
-                            f"{field_name} {wanted!r}.")
+            problems.append(
+                f"{name}: {key}[0].{field_name} is {items[0].get(field_name)!r}; the first object must have "
+                f"{field_name} {wanted!r}."
+            )
     if problems:
         return 0, problems[0], problems[1:]
     return check["points"], f"{name}: {len(items)} objects in {key!r}, each as required.", []
@@ -765,16 +846,25 @@ def check_json_best_item(check: dict, ctx: Context) -> tuple[float, str, list[st
     shown = ", ".join(f"{f} {s:.4f}" for f, s in zip(score_fields, scores))
     if claimed == winner:
         return check["points"], f"{claim_key} {claimed!r} ranks first by {rule} ({shown}).", []
-    return 0, (f"{name}: {claim_key} is {claimed!r} but {key}[{-best_index}] ({winner!r}) ranks first by {rule} "
-               f"({shown}); name the {name_field} your own numbers rank first."), []
+    return (
+        0,
+        (
+            f"{name}: {claim_key} is {claimed!r} but {key}[{-best_index}] ({winner!r}) ranks first by {rule} "
+            f"({shown}); name the {name_field} your own numbers rank first."
+        ),
+        [],
+    )
 
 
 def check_whole_counts(check: dict, ctx: Context) -> tuple[float, str, list[str]]:
     """Each rate × its count (a number or a key) is a whole number within ``tolerance`` (rates are k of n)."""
     name = check["file"]
     data = json_object(ctx, name)
-    objects = ([(f"{check['list_key']}[{i}]", item) for i, item in enumerate(json_items(data, name, check["list_key"]))]
-               if check.get("list_key") else [("", data)])
+    objects = (
+        [(f"{check['list_key']}[{i}]", item) for i, item in enumerate(json_items(data, name, check["list_key"]))]
+        if check.get("list_key")
+        else [("", data)]
+    )
     problems, checked = [], 0
     for field_name, rule in check["rates"].items():
         of = rule["of"]
@@ -792,15 +882,19 @@ def check_whole_counts(check: dict, ctx: Context) -> tuple[float, str, list[str]
                 continue
             product, checked = rate * count, checked + 1
             if abs(product - round(product)) > rule.get("tolerance", 0.02):
-                problems.append(f"{name}: {label} {rate:g} × {count_text} = {product:.3f}, not a whole number of "
-                                f"{rule.get('what', 'rows')} (tolerance ±{rule.get('tolerance', 0.02):g}); compute it over "
-                                f"all the {rule.get('what', 'rows')} and round to 4 decimals only at the end.")
+                problems.append(
+                    f"{name}: {label} {rate:g} × {count_text} = {product:.3f}, not a whole number of "
+                    f"{rule.get('what', 'rows')} (tolerance ±{rule.get('tolerance', 0.02):g}); compute it over "
+                    f"all the {rule.get('what', 'rows')} and round to 4 decimals only at the end."
+                )
     if problems:
         return 0, problems[0], problems[1:]
     return check["points"], f"{name}: all {checked} rates are whole counts.", []
 
 
-def macro_f1_from_rates(accuracy: float, recall: float, n_minority: int, n_majority: int) -> tuple[int, int, float, float] | None:
+def macro_f1_from_rates(
+    accuracy: float, recall: float, n_minority: int, n_majority: int
+) -> tuple[int, int, float, float] | None:
     """(minority right, majority right, F1 minority, F1 majority) of a two-class confusion matrix, or None if impossible."""
     right_minority = round(recall * n_minority)
     right_majority = round(accuracy * (n_minority + n_majority)) - right_minority
@@ -811,7 +905,9 @@ def macro_f1_from_rates(accuracy: float, recall: float, n_minority: int, n_major
     def f1(right: int, errors: int) -> float:
         return 2 * right / (2 * right + errors) if right else 0.0
 
-    errors = missed_minority + missed_majority  # each error is a false negative of one class and a false positive of the other
+    errors = (
+        missed_minority + missed_majority
+    )  # each error is a false negative of one class and a false positive of the other
     return right_minority, right_majority, f1(right_minority, errors), f1(right_majority, errors)
 
 
@@ -819,8 +915,11 @@ def check_binary_f1_consistency(check: dict, ctx: Context) -> tuple[float, str, 
     """Each item's macro F1 equals the one implied by its accuracy and minority recall on the known class counts."""
     name, key = check["file"], check["list_key"]
     counts, minority = check["class_counts"], check["minority"]
-    fields = [check.get("accuracy_field", "accuracy"), check.get("recall_field", "minority_recall"),
-              check.get("f1_field", "f1_macro")]
+    fields = [
+        check.get("accuracy_field", "accuracy"),
+        check.get("recall_field", "minority_recall"),
+        check.get("f1_field", "f1_macro"),
+    ]
     n_minority = int(counts[minority])
     n_majority = int(sum(counts.values())) - n_minority
     majority = next(label for label in counts if label != minority)
@@ -836,25 +935,36 @@ def check_binary_f1_consistency(check: dict, ctx: Context) -> tuple[float, str, 
         accuracy, recall, claimed = values
         implied = macro_f1_from_rates(accuracy, recall, n_minority, n_majority)
         if implied is None:
-            problems.append(f"{name}: {where}: {fields[0]} {accuracy:g} and {fields[1]} {recall:g} cannot both hold on "
-                            f"{n_minority} {minority} / {n_majority} {majority} posts; take both from the same predictions.")
+            problems.append(
+                f"{name}: {where}: {fields[0]} {accuracy:g} and {fields[1]} {recall:g} cannot both hold on "
+                f"{n_minority} {minority} / {n_majority} {majority} posts; take both from the same predictions."
+            )
             continue
         right_min, right_maj, f1_min, f1_maj = implied
         macro = (f1_min + f1_maj) / 2
         if abs(claimed - macro) > tolerance:
-            problems.append(f"{name}: {where}.{fields[2]} is {claimed:.4f} but {fields[0]} {accuracy:g} and {fields[1]} "
-                            f"{recall:g} on {n_minority} {minority} / {n_majority} {majority} posts mean {right_min} "
-                            f"{minority} and {right_maj} {majority} posts right, so macro F1 = ({f1_min:.4f} + "
-                            f"{f1_maj:.4f}) / 2 = {macro:.4f} (tolerance {tolerance:g}); report the unweighted mean of "
-                            "both classes' F1 (f1_score(..., average='macro')).")
+            problems.append(
+                f"{name}: {where}.{fields[2]} is {claimed:.4f} but {fields[0]} {accuracy:g} and {fields[1]} "
+                f"{recall:g} on {n_minority} {minority} / {n_majority} {majority} posts mean {right_min} "
+                f"{minority} and {right_maj} {majority} posts right, so macro F1 = ({f1_min:.4f} + "
+                f"{f1_maj:.4f}) / 2 = {macro:.4f} (tolerance {tolerance:g}); report the unweighted mean of "
+                "both classes' F1 (f1_score(..., average='macro'))."
+            )
     if problems:
         return 0, problems[0], problems[1:]
-    return check["points"], f"{name}: {fields[2]} of all {len(items)} objects in {key!r} matches their {fields[0]} and {fields[1]}.", []
+    return (
+        check["points"],
+        f"{name}: {fields[2]} of all {len(items)} objects in {key!r} matches their {fields[0]} and {fields[1]}.",
+        [],
+    )
 
 
 RELATIONS: dict[str, Callable[[float, float, float], bool]] = {  # (left, right, tolerance) -> holds
-    "<=": lambda a, b, t: a <= b + t, "<": lambda a, b, t: a < b + t, ">=": lambda a, b, t: a >= b - t,
-    ">": lambda a, b, t: a > b - t, "==": lambda a, b, t: abs(a - b) <= t,
+    "<=": lambda a, b, t: a <= b + t,
+    "<": lambda a, b, t: a < b + t,
+    ">=": lambda a, b, t: a >= b - t,
+    ">": lambda a, b, t: a > b - t,
+    "==": lambda a, b, t: abs(a - b) <= t,
 }
 
 
@@ -901,10 +1011,15 @@ def check_json_relations(check: dict, ctx: Context) -> tuple[float, str, list[st
 def report_matrix(data: dict, name: str, labels: list) -> list[list[float]]:
     """The square ``confusion_matrix`` of a report as numbers, or FileProblem saying what is wrong with it."""
     matrix = data.get("confusion_matrix")
-    if (not isinstance(matrix, list) or len(matrix) != len(labels)
-            or not all(isinstance(row, list) and len(row) == len(labels) for row in matrix)):
-        raise FileProblem(f"{name}: 'confusion_matrix' must be a {len(labels)}×{len(labels)} list of lists "
-                          "(rows = true labels, columns = predicted, in the order of 'labels').")
+    if (
+        not isinstance(matrix, list)
+        or len(matrix) != len(labels)
+        or not all(isinstance(row, list) and len(row) == len(labels) for row in matrix)
+    ):
+        raise FileProblem(
+            f"{name}: 'confusion_matrix' must be a {len(labels)}×{len(labels)} list of lists "
+            "(rows = true labels, columns = predicted, in the order of 'labels')."
+        )
     numbers = [[parse_number(cell) if not isinstance(cell, str) else None for cell in row] for row in matrix]
     if any(cell is None or cell < 0 or cell != int(cell) for row in numbers for cell in row):
         raise FileProblem(f"{name}: 'confusion_matrix' must hold whole counts ≥ 0.")
@@ -921,7 +1036,12 @@ def check_classification_report_consistency(check: dict, ctx: Context) -> tuple[
     name, tolerance = check["file"], check.get("tolerance", 0.01)
     data = json_object(ctx, name)
     labels, per_class = data.get("labels"), data.get("per_class")
-    if not isinstance(labels, list) or not labels or not isinstance(per_class, dict) or set(per_class) != set(map(str, labels)):
+    if (
+        not isinstance(labels, list)
+        or not labels
+        or not isinstance(per_class, dict)
+        or set(per_class) != set(map(str, labels))
+    ):
         return 0, f"{name}: 'labels' must list the label names and 'per_class' hold one object per label.", []
     matrix = report_matrix(data, name, labels)
     total = sum(map(sum, matrix))
@@ -939,28 +1059,41 @@ def check_classification_report_consistency(check: dict, ctx: Context) -> tuple[
     results: dict[str, str | None] = {}
     accuracy = number(data.get("accuracy"))
     expected = sum(diagonal) / total if total else 0.0
-    results["accuracy"] = (None if accuracy is not None and abs(accuracy - expected) <= tolerance else
-                           f"accuracy is {data.get('accuracy')!r} but the matrix gives trace/sum = {expected:.4f}")
+    results["accuracy"] = (
+        None
+        if accuracy is not None and abs(accuracy - expected) <= tolerance
+        else f"accuracy is {data.get('accuracy')!r} but the matrix gives trace/sum = {expected:.4f}"
+    )
     supports = [stat(label, "support") for label in labels]
     wrong = [f"{label} {s!r} vs row sum {r:g}" for label, s, r in zip(labels, supports, rows) if s != r]
     n = number(data.get("n"))
-    results["support"] = (f"per-class support does not match the matrix rows ({'; '.join(wrong[:3])})" if wrong else
-                          None if n == total else f"n is {data.get('n')!r} but the matrix counts {total:g} texts")
+    results["support"] = (
+        f"per-class support does not match the matrix rows ({'; '.join(wrong[:3])})"
+        if wrong
+        else None
+        if n == total
+        else f"n is {data.get('n')!r} but the matrix counts {total:g} texts"
+    )
     f1s = [stat(label, "f1") for label in labels]
     macro = number(data.get("f1_macro"))
     if None in f1s or macro is None:
         results["f1_macro"] = "f1_macro and every per_class f1 must be numbers"
     else:
         mean = sum(f1s) / len(f1s)
-        results["f1_macro"] = (None if abs(macro - mean) <= tolerance else
-                               f"f1_macro is {macro:.4f} but the mean of the per-class f1 is {mean:.4f}")
+        results["f1_macro"] = (
+            None
+            if abs(macro - mean) <= tolerance
+            else f"f1_macro is {macro:.4f} but the mean of the per-class f1 is {mean:.4f}"
+        )
     rate_problems = []
     for index, label in enumerate(labels):
         for key, denominator in (("precision", columns[index]), ("recall", rows[index])):
             value, implied = stat(label, key), diagonal[index] / denominator if denominator else 0.0
             if value is None or abs(value - implied) > tolerance:
                 rate_problems.append(f"{label} {key} {value!r} vs {implied:.4f} from the matrix")
-    results["per_class"] = f"per-class rates disagree with the matrix ({'; '.join(rate_problems[:3])})" if rate_problems else None
+    results["per_class"] = (
+        f"per-class rates disagree with the matrix ({'; '.join(rate_problems[:3])})" if rate_problems else None
+    )
     points, problems = 0.0, []
     for key, claim in check["claims"].items():
         if results.get(key) is None:
@@ -1016,8 +1149,10 @@ def check_training_log_best(check: dict, ctx: Context) -> tuple[float, str, list
     if "kind" not in frame.columns or metric not in frame.columns or "step" not in frame.columns:
         return 0, f"{log_file}: needs the keys step, epoch, kind and {metric} (write it with JsonlLoggerCallback).", []
     evals = frame[frame["kind"] == "eval"]
-    scored = [(parse_number(v), parse_number(s), parse_number(e)) for v, s, e in
-              zip(evals[metric], evals["step"], evals.get("epoch", evals["step"]))]
+    scored = [
+        (parse_number(v), parse_number(s), parse_number(e))
+        for v, s, e in zip(evals[metric], evals["step"], evals.get("epoch", evals["step"]))
+    ]
     scored = [row for row in scored if None not in row]
     if not scored:
         return 0, f"{log_file}: no evaluation line with a numeric {metric}.", []
@@ -1026,9 +1161,13 @@ def check_training_log_best(check: dict, ctx: Context) -> tuple[float, str, list
     steps = [parse_number(s) for s in frame["step"]]
     last_epoch = max(parse_number(e) or 0 for e in frame.get("epoch", frame["step"]))
     max_epochs = parse_number(claims.get("max_epochs"))
-    expected = {"best_value": best[0], "best_step": best[1], "best_epoch": best[2],
-                "stopped_step": max(s for s in steps if s is not None),
-                "early_stopped": None if max_epochs is None else last_epoch < max_epochs - 1e-6}
+    expected = {
+        "best_value": best[0],
+        "best_step": best[1],
+        "best_epoch": best[2],
+        "stopped_step": max(s for s in steps if s is not None),
+        "early_stopped": None if max_epochs is None else last_epoch < max_epochs - 1e-6,
+    }
     points, good, problems = 0.0, [], []
     for key, claim in check["claims"].items():
         value = claims.get(key)
@@ -1043,8 +1182,9 @@ def check_training_log_best(check: dict, ctx: Context) -> tuple[float, str, list
             points += claim["points"]
             good.append(key)
         else:
-            problems.append(f"{claims_file}: {key} is {value!r} but {shown} "
-                            f"(best {metric} {best[0]:g} at step {best[1]:g}).")
+            problems.append(
+                f"{claims_file}: {key} is {value!r} but {shown} (best {metric} {best[0]:g} at step {best[1]:g})."
+            )
     if problems:
         return points, problems[0], problems[1:]
     return points, f"{claims_file} agrees with {log_file}: {', '.join(good)}.", []
@@ -1052,7 +1192,7 @@ def check_training_log_best(check: dict, ctx: Context) -> tuple[float, str, list
 
 def read_model_card(ctx: Context, name: str):
     """A hand-in model card split into metadata and body, once per submission (Lab 8)."""
-    from coursekit.model_card import split_front_matter
+    from coursekit.lessons.model_card import split_front_matter
 
     return ctx.files.memo(("model_card", name), lambda: split_front_matter(ctx.files.text(name), name))
 
@@ -1060,26 +1200,30 @@ def read_model_card(ctx: Context, name: str):
 def check_model_card_metadata(check: dict, ctx: Context) -> tuple[float, str, list[str]]:
     """A model card's YAML metadata parses and has ``required_keys`` (and ``equals`` values); its Markdown has
     each of ``sections`` (heading -> minimum words, optional ``max_words``)."""
-    from coursekit.model_card import metadata_problems, section_problems
+    from coursekit.lessons.model_card import metadata_problems, section_problems
 
     name = check["file"]
     front = read_model_card(ctx, name)
     problems = []
     if check.get("required_keys") or check.get("equals"):
-        problems += ([front.problem] if front.problem else
-                     metadata_problems(front.metadata, check.get("required_keys", []), check.get("equals"), name))
+        problems += (
+            [front.problem]
+            if front.problem
+            else metadata_problems(front.metadata, check.get("required_keys", []), check.get("equals"), name)
+        )
     problems += section_problems(front.body, check.get("sections", {}), name, check.get("max_words"))
     if problems:
         return 0, problems[0], problems[1:]
-    parts = ([f"{len(check.get('required_keys', []))} metadata keys"] if check.get("required_keys") else []) + \
-            ([f"sections {', '.join(check['sections'])}"] if check.get("sections") else [])
+    parts = ([f"{len(check.get('required_keys', []))} metadata keys"] if check.get("required_keys") else []) + (
+        [f"sections {', '.join(check['sections'])}"] if check.get("sections") else []
+    )
     return check["points"], f"{name}: {' and '.join(parts)} present.", []
 
 
 def check_model_card_metrics(check: dict, ctx: Context) -> tuple[float, str, list[str]]:
     """A model card's numbers equal the metrics JSON's ``metrics_key`` object: ``source: model-index`` reads the
     YAML metadata, ``source: table`` the rows ``| `metric` | value |``; ``required`` metrics must be reported."""
-    from coursekit.model_card import REQUIRED_METRICS, metric_mismatches, model_index_values, table_values
+    from coursekit.lessons.model_card import REQUIRED_METRICS, metric_mismatches, model_index_values, table_values
 
     card, metrics_file, source = check["card_file"], check["metrics_file"], check["source"]
     front = read_model_card(ctx, card)
@@ -1095,8 +1239,9 @@ def check_model_card_metrics(check: dict, ctx: Context) -> tuple[float, str, lis
         if index_problems:
             return 0, index_problems[0], index_problems[1:]
         where = f"{card} model-index"
-    problems = metric_mismatches(claimed, test, where, check.get("required", REQUIRED_METRICS),
-                                 check.get("tolerance", 1e-4))
+    problems = metric_mismatches(
+        claimed, test, where, check.get("required", REQUIRED_METRICS), check.get("tolerance", 1e-4)
+    )
     if problems:
         return 0, problems[0], problems[1:]
     matched = sorted(set(claimed) & set(test))
@@ -1107,7 +1252,11 @@ def check_manifest_files(check: dict, ctx: Context) -> tuple[float, str, list[st
     """A checksum manifest against the hand-in. ``rule: complete``: every handed-in file is listed and each
     ``required`` pattern has an entry. ``rule: hashes``: every listed file is handed in (unless it matches
     ``may_be_absent``) with the listed size and sha256."""
-    from coursekit.publishing import manifest_coverage_problems, manifest_format_problems, manifest_hash_problems
+    from coursekit.lessons.publishing import (
+        manifest_coverage_problems,
+        manifest_format_problems,
+        manifest_hash_problems,
+    )
 
     name = check["file"]
     manifest = ctx.files.json(name)
@@ -1126,7 +1275,7 @@ def check_manifest_files(check: dict, ctx: Context) -> tuple[float, str, list[st
 
 def check_id2label_matches(check: dict, ctx: Context) -> tuple[float, str, list[str]]:
     """A model config's id2label (and label2id) name the labels of ``labels_key`` of a metrics JSON, in id order."""
-    from coursekit.publishing import label_problems
+    from coursekit.lessons.publishing import label_problems
 
     config_file, metrics_file = check["config_file"], check["metrics_file"]
     found, labels = json_lookup(json_object(ctx, metrics_file), check.get("labels_key", "label_names"))
@@ -1138,7 +1287,7 @@ def check_id2label_matches(check: dict, ctx: Context) -> tuple[float, str, list[
 
 def check_json_portable_paths(check: dict, ctx: Context) -> tuple[float, str, list[str]]:
     """No value of the JSON ``files`` is an absolute path of the student's machine (/home/..., C:\\...)."""
-    from coursekit.publishing import local_path_problems
+    from coursekit.lessons.publishing import local_path_problems
 
     problems = [problem for name in check["files"] for problem in local_path_problems(ctx.files.json(name), name)]
     if problems:
@@ -1188,20 +1337,28 @@ def record_score_problem(record: dict, labels: list[str], abstain: str | None, t
 
 def threshold_problem(records: list[dict], abstain: str, threshold: float | None) -> str | None:
     """Records labelled ``abstain`` must be exactly those below the threshold (or, without one, the least confident)."""
-    confidences = [parse_number(r.get("confidence")) if not isinstance(r.get("confidence"), str) else None for r in records]
+    confidences = [
+        parse_number(r.get("confidence")) if not isinstance(r.get("confidence"), str) else None for r in records
+    ]
     if None in confidences:
         return f"record {confidences.index(None)} has no numeric confidence"
     flagged = [c for c, r in zip(confidences, records) if r.get("label") == abstain]
     decided = [c for c, r in zip(confidences, records) if r.get("label") != abstain]
     if threshold is not None:
-        wrong = [i for i, (c, r) in enumerate(zip(confidences, records)) if (c < threshold) != (r.get("label") == abstain)]
+        wrong = [
+            i for i, (c, r) in enumerate(zip(confidences, records)) if (c < threshold) != (r.get("label") == abstain)
+        ]
         if wrong:
-            return (f"{len(wrong)} record(s) break the rule label == {abstain!r} exactly when confidence < threshold "
-                    f"{threshold:g} (first: record {wrong[0]}, confidence {confidences[wrong[0]]:g}, "
-                    f"label {records[wrong[0]].get('label')!r})")
+            return (
+                f"{len(wrong)} record(s) break the rule label == {abstain!r} exactly when confidence < threshold "
+                f"{threshold:g} (first: record {wrong[0]}, confidence {confidences[wrong[0]]:g}, "
+                f"label {records[wrong[0]].get('label')!r})"
+            )
     elif flagged and decided and max(flagged) >= min(decided):
-        return (f"a {abstain!r} record has confidence {max(flagged):g} but a decided record only {min(decided):g}; with one "
-                f"threshold, every {abstain!r} record is less confident than every decided one")
+        return (
+            f"a {abstain!r} record has confidence {max(flagged):g} but a decided record only {min(decided):g}; with one "
+            f"threshold, every {abstain!r} record is less confident than every decided one"
+        )
     return None
 
 
@@ -1229,7 +1386,9 @@ def check_prediction_records(check: dict, ctx: Context) -> tuple[float, str, lis
             found, value = json_lookup(json_object(ctx, name), check["threshold_key"])
             threshold = parse_number(value) if found and not isinstance(value, str) else None
             if threshold is None:
-                problems.append(f"{name}: {check['threshold_key']!r} must be the threshold used (a number), found {value!r}.")
+                problems.append(
+                    f"{name}: {check['threshold_key']!r} must be the threshold used (a number), found {value!r}."
+                )
         problem = threshold_problem(records, abstain, threshold) if not problems or threshold is not None else None
         if problem:
             problems.append(f"{where}: {problem}.")
@@ -1259,14 +1418,26 @@ def check_selective_accuracy(check: dict, ctx: Context) -> tuple[float, str, lis
     decided = {i: predicted[i] for i in ctx.answers.labels if predicted.get(i, abstain) != abstain}
     coverage = len(decided) / len(ctx.answers.labels)
     if coverage < check["min_coverage"]:
-        return 0, (f"{name}: only {len(decided)} of {len(ctx.answers.labels)} posts ({coverage:.0%}) have a decided label; "
-                   f"at least {check['min_coverage']:.0%} are needed (lower the threshold)."), []
+        return (
+            0,
+            (
+                f"{name}: only {len(decided)} of {len(ctx.answers.labels)} posts ({coverage:.0%}) have a decided label; "
+                f"at least {check['min_coverage']:.0%} are needed (lower the threshold)."
+            ),
+            [],
+        )
     correct = sum(label == ctx.answers.labels[i] for i, label in decided.items())
     accuracy = correct / len(decided)
     points = linear_points(accuracy, check["zero_at"], check["full_at"], check["points"])
-    return points, (f"accuracy {accuracy:.3f} on the {len(decided)} decided posts (coverage {coverage:.0%}; "
-                    f"{len(ctx.answers.labels) - len(decided)} {abstain!r}); full points at ≥ {check['full_at']:g}, "
-                    f"none at ≤ {check['zero_at']:g}."), []
+    return (
+        points,
+        (
+            f"accuracy {accuracy:.3f} on the {len(decided)} decided posts (coverage {coverage:.0%}; "
+            f"{len(ctx.answers.labels) - len(decided)} {abstain!r}); full points at ≥ {check['full_at']:g}, "
+            f"none at ≤ {check['zero_at']:g}."
+        ),
+        [],
+    )
 
 
 CHECK_TYPES: dict[str, Callable[[dict, Context], tuple[float, str, list[str]]]] = {
@@ -1299,7 +1470,10 @@ CHECK_TYPES: dict[str, Callable[[dict, Context], tuple[float, str, list[str]]]] 
     "selective_accuracy": check_selective_accuracy,
 }
 REQUIRED_FIELDS = {
-    "csv_file": ["file"], "json_file": ["file"], "png_file": ["file"], "markdown_words": ["file"],
+    "csv_file": ["file"],
+    "json_file": ["file"],
+    "png_file": ["file"],
+    "markdown_words": ["file"],
     "predictions_vs_answers": ["file", "metric", "full_at", "zero_at"],
     "metric_consistency": ["claims_file", "predictions_file", "claims"],
     "training_log_best": ["log_file", "claims_file", "metric", "claims"],
@@ -1326,7 +1500,12 @@ REQUIRED_FIELDS = {
 }
 
 
-CLAIM_TYPES = {"metric_consistency", "training_log_best", "count_consistency", "classification_report_consistency"}  # points are the sum of their claims' points
+CLAIM_TYPES = {
+    "metric_consistency",
+    "training_log_best",
+    "count_consistency",
+    "classification_report_consistency",
+}  # points are the sum of their claims' points
 
 
 def check_points(check: dict) -> float:
@@ -1352,6 +1531,7 @@ def run_check(check: dict, ctx: Context) -> CheckResult:
 # ---------------------------------------------------------------------------------------------------
 # Specs and answers
 # ---------------------------------------------------------------------------------------------------
+
 
 def available_labs() -> list[int]:
     """Lab numbers that have a spec file."""
@@ -1406,7 +1586,9 @@ def load_spec(lab: int) -> dict:
     path = SPECS_DIR / f"lab-{lab}.yaml"
     if not path.is_file():
         labs = ", ".join(str(n) for n in available_labs()) or "none"
-        raise CourseError(f"no grading spec for lab {lab} ({path.name} not in coursekit/specs). Labs with a spec: {labs}.")
+        raise CourseError(
+            f"no grading spec for lab {lab} ({path.name} not in coursekit/grading/specs). Labs with a spec: {labs}."
+        )
     try:
         spec = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
@@ -1423,18 +1605,26 @@ def spec_limits(spec: dict) -> Limits:
 def load_answers(path: Path, spec: dict) -> Answers:
     """Read the hidden answers file; any defect is the instructor's to fix (CourseError, exit 2)."""
     config = spec.get("answers") or {}
-    id_col, label_col, names = config.get("id_column", "id"), config.get("label_column", "label"), config.get("labels", [])
+    id_col, label_col, names = (
+        config.get("id_column", "id"),
+        config.get("label_column", "label"),
+        config.get("labels", []),
+    )
     if not path.is_file():
-        raise CourseError(f"answers file not found: {path}. Make one with `python -m coursekit.challenge make "
-                          f"--lab {spec.get('lab')} --seed SECRET --out DIR`.")
+        raise CourseError(
+            f"answers file not found: {path}. Make one with `python -m coursekit.grading.challenge make "
+            f"--lab {spec.get('lab')} --seed SECRET --out DIR`."
+        )
     try:
         frame = read_csv_strings(path, str(path))
     except FileProblem as exc:
         raise CourseError(f"malformed answers file: {exc}") from None
     missing = [c for c in (id_col, label_col) if c not in frame.columns]
     if missing:
-        raise CourseError(f"malformed answers file {path}: no column(s) {', '.join(missing)} (it has "
-                          f"{', '.join(frame.columns) or 'none'}); expected columns {id_col},{label_col}.")
+        raise CourseError(
+            f"malformed answers file {path}: no column(s) {', '.join(missing)} (it has "
+            f"{', '.join(frame.columns) or 'none'}); expected columns {id_col},{label_col}."
+        )
     if frame.empty:
         raise CourseError(f"malformed answers file {path}: no rows.")
     ids = frame[id_col].str.strip()
@@ -1444,5 +1634,7 @@ def load_answers(path: Path, spec: dict) -> Answers:
         raise CourseError(f"malformed answers file {path}: repeated ids at {rows_text(str(path), dup)}.")
     bad = [i for i, v in enumerate(labels) if v not in names or not ids.iloc[i]]
     if bad:
-        raise CourseError(f"malformed answers file {path}: empty id or label not in {names} at {rows_text(str(path), bad)}.")
+        raise CourseError(
+            f"malformed answers file {path}: empty id or label not in {names} at {rows_text(str(path), bad)}."
+        )
     return Answers(dict(zip(ids, labels)), list(names))

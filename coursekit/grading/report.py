@@ -36,14 +36,24 @@ def fmt(number: float) -> str:
 
 def feedback_markdown(result: StudentResult, lab: int, title: str) -> str:
     """The feedback file a student receives: every check, its points and what to fix."""
-    lines = [f"# {title} — feedback for {result.student}", "",
-             f"**{fmt(result.points)} / {fmt(result.max_points)} points** · status: {result.status} · "
-             f"submission: `{result.source}`", ""]
+    lines = [
+        f"# {title} — feedback for {result.student}",
+        "",
+        f"**{fmt(result.points)} / {fmt(result.max_points)} points** · status: {result.status} · "
+        f"submission: `{result.source}`",
+        "",
+    ]
     if result.status == "invalid":
-        lines += ["Your submission could not be graded, so it scores 0. Fix the problem below and hand it in again.", ""]
+        lines += [
+            "Your submission could not be graded, so it scores 0. Fix the problem below and hand it in again.",
+            "",
+        ]
     if result.status == "error":
-        lines += ["The grader failed on your submission (this is not necessarily your fault); your instructor has "
-                  "been told. The message below says where it happened.", ""]
+        lines += [
+            "The grader failed on your submission (this is not necessarily your fault); your instructor has "
+            "been told. The message below says where it happened.",
+            "",
+        ]
     if result.notes:
         lines += ["## About your submission", ""] + [f"- {note}" for note in result.notes] + [""]
     if result.checks:
@@ -81,8 +91,12 @@ def summary_table(results: list[StudentResult], lab: int) -> str:
     width = max([len("student")] + [len(r.student) for r in results])
     lines = [f"{'student':<{width}}  {'points':>7}  {'max':>5}  status", "-" * (width + 24)]
     for r in results:
-        first_problem = next((c.title for c in r.checks if not c.passed), "") if r.status == "graded" else (r.notes[:1] or [""])[0]
-        lines.append(f"{r.student:<{width}}  {fmt(r.points):>7}  {fmt(r.max_points):>5}  {r.status:<8} {first_problem[:60]}")
+        first_problem = (
+            next((c.title for c in r.checks if not c.passed), "") if r.status == "graded" else (r.notes[:1] or [""])[0]
+        )
+        lines.append(
+            f"{r.student:<{width}}  {fmt(r.points):>7}  {fmt(r.max_points):>5}  {r.status:<8} {first_problem[:60]}"
+        )
     counts = ", ".join(f"{sum(r.status == s for r in results)} {s}" for s in STATUSES)
     graded = [r.points for r in results if r.status == "graded"]
     stats = f"; mean {statistics.mean(graded):.1f}, median {statistics.median(graded):.1f}" if graded else ""

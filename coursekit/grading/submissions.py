@@ -99,7 +99,9 @@ def read_folder(folder: Path, limits: Limits) -> Submission:
     """Collect the regular files of a folder submission in place; nothing is copied or followed."""
     submission = Submission(student_id(folder), folder)
     if folder.is_symlink():
-        submission.invalid = "the submission folder is a symbolic link; symlinks are never followed. Hand in a real folder."
+        submission.invalid = (
+            "the submission folder is a symbolic link; symlinks are never followed. Hand in a real folder."
+        )
         return submission
     total = 0
     for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
@@ -107,8 +109,11 @@ def read_folder(folder: Path, limits: Limits) -> Submission:
         rel_base = base.relative_to(folder)
         for name in sorted(dirnames):
             if (base / name).is_symlink():
-                submission.refuse((rel_base / name).as_posix(), "it is a symbolic link (a linked folder); symlinks are "
-                                  "skipped. Copy the real files into the submission.")
+                submission.refuse(
+                    (rel_base / name).as_posix(),
+                    "it is a symbolic link (a linked folder); symlinks are "
+                    "skipped. Copy the real files into the submission.",
+                )
         dirnames[:] = sorted(d for d in dirnames if not is_junk((d,)) and not (base / d).is_symlink())
         for name in sorted(filenames):
             rel = (rel_base / name).as_posix()
@@ -116,12 +121,17 @@ def read_folder(folder: Path, limits: Limits) -> Submission:
                 continue
             info = os.lstat(base / name)
             if stat.S_ISLNK(info.st_mode):
-                submission.refuse(rel, "it is a symbolic link; symlinks are skipped. Copy the real file into the submission.")
+                submission.refuse(
+                    rel, "it is a symbolic link; symlinks are skipped. Copy the real file into the submission."
+                )
             elif not stat.S_ISREG(info.st_mode):
                 submission.refuse(rel, "it is not a regular file.")
             elif info.st_size > limits.max_file_bytes:
-                submission.refuse(rel, f"{size_text(info.st_size)} is over the {limits.max_file_mb:g} MB limit per file; "
-                                  "hand in only the files the challenge asks for (no models or data).")
+                submission.refuse(
+                    rel,
+                    f"{size_text(info.st_size)} is over the {limits.max_file_mb:g} MB limit per file; "
+                    "hand in only the files the challenge asks for (no models or data).",
+                )
             elif total + info.st_size > limits.max_total_bytes:
                 submission.refuse(rel, f"the submission is over the {limits.max_total_mb:g} MB total limit.")
             elif rel.lower().endswith(".zip"):
@@ -151,23 +161,31 @@ def zip_rejection(infos: list[zipfile.ZipInfo], limits: Limits) -> str | None:
         return "the zip is empty. Zip the folder with your files (e.g. `zip -r lab-4.zip lab-4`)."
     unsafe = [info.filename for info in infos if unsafe_member_name(info.filename)]
     if unsafe:
-        return (f"the zip contains unsafe paths ({', '.join(repr(n) for n in unsafe[:3])}); nothing was extracted. "
-                "Zip the folder itself from its parent directory, without absolute or '..' paths.")
+        return (
+            f"the zip contains unsafe paths ({', '.join(repr(n) for n in unsafe[:3])}); nothing was extracted. "
+            "Zip the folder itself from its parent directory, without absolute or '..' paths."
+        )
     if len(infos) > limits.max_members:
         return f"the zip holds {len(infos)} entries, over the limit of {limits.max_members}; hand in only the challenge files."
     total = sum(info.file_size for info in members)
     if total > limits.max_total_bytes:
-        return (f"the zip would unpack to {size_text(total)}, over the {limits.max_total_mb:g} MB limit; nothing was "
-                "extracted. Hand in only the challenge files.")
+        return (
+            f"the zip would unpack to {size_text(total)}, over the {limits.max_total_mb:g} MB limit; nothing was "
+            "extracted. Hand in only the challenge files."
+        )
     compressed = max(1, sum(info.compress_size for info in members))
     if total >= limits.ratio_min_mb * MB and total / compressed > limits.max_compression_ratio:
-        return (f"the zip's compression ratio is {total / compressed:.0f}:1 (limit {limits.max_compression_ratio:g}:1), "
-                "which looks like a zip bomb; nothing was extracted.")
+        return (
+            f"the zip's compression ratio is {total / compressed:.0f}:1 (limit {limits.max_compression_ratio:g}:1), "
+            "which looks like a zip bomb; nothing was extracted."
+        )
     for info in members:
         ratio = info.file_size / max(1, info.compress_size)
         if info.file_size >= limits.ratio_min_mb * MB and ratio > limits.max_compression_ratio:
-            return (f"member {info.filename!r} has a compression ratio of {ratio:.0f}:1 (limit "
-                    f"{limits.max_compression_ratio:g}:1), which looks like a zip bomb; nothing was extracted.")
+            return (
+                f"member {info.filename!r} has a compression ratio of {ratio:.0f}:1 (limit "
+                f"{limits.max_compression_ratio:g}:1), which looks like a zip bomb; nothing was extracted."
+            )
     return None
 
 
@@ -198,8 +216,10 @@ def read_zip(path: Path, workdir: Path, limits: Limits) -> Submission:
         submission.invalid = "the zip is a symbolic link; symlinks are never followed. Hand in the real file."
         return submission
     if path.stat().st_size > limits.max_total_bytes:
-        submission.invalid = (f"the zip is {size_text(path.stat().st_size)}, over the {limits.max_total_mb:g} MB "
-                              "limit; hand in only the challenge files.")
+        submission.invalid = (
+            f"the zip is {size_text(path.stat().st_size)}, over the {limits.max_total_mb:g} MB "
+            "limit; hand in only the challenge files."
+        )
         return submission
     try:
         archive = zipfile.ZipFile(path)
@@ -225,8 +245,11 @@ def read_zip(path: Path, workdir: Path, limits: Limits) -> Submission:
             elif name.lower().endswith(".zip"):
                 submission.refuse(name, "a zip inside the zip is not extracted; submit a folder or one zip.")
             elif info.file_size > limits.max_file_bytes:
-                submission.refuse(name, f"{size_text(info.file_size)} is over the {limits.max_file_mb:g} MB limit per "
-                                  "file; hand in only the files the challenge asks for (no models or data).")
+                submission.refuse(
+                    name,
+                    f"{size_text(info.file_size)} is over the {limits.max_file_mb:g} MB limit per "
+                    "file; hand in only the files the challenge asks for (no models or data).",
+                )
             else:
                 target = workdir.joinpath(*parts)
                 error = copy_member(archive, info, target, min(info.file_size, limits.max_file_bytes))

@@ -21,14 +21,27 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+# app_helpers.py sits next to this file; `streamlit run` puts this folder on sys.path.
+from app_helpers import (
+    UPLOAD_TYPES,
+    ModelEntry,
+    append_feedback,
+    default_model_index,
+    feedback_record,
+    find_models,
+    history_entry,
+    history_stats,
+    predict_with_progress,
+    read_upload,
+    results_frame,
+    settings_from_process,
+    shown_path,
+    upload_texts,
+)
+
 from coursekit.errors import CourseError
 from coursekit.inference import DEFAULT_BATCH_SIZE, DEFAULT_THRESHOLD, NEEDS_REVIEW, Classifier, load_classifier
 from coursekit.logs import quiet_libraries
-
-# app_helpers.py sits next to this file; `streamlit run` puts this folder on sys.path.
-from app_helpers import (UPLOAD_TYPES, ModelEntry, append_feedback, default_model_index,
-                         feedback_record, find_models, history_entry, history_stats, predict_with_progress,
-                         read_upload, results_frame, settings_from_process, shown_path, upload_texts)
 
 STYLE_FILE = Path(__file__).with_name("style.css")
 
@@ -51,17 +64,30 @@ def sidebar(models: list[ModelEntry], feedback_file: Path) -> tuple[ModelEntry, 
     """Model picker and threshold; returns the chosen model and the review threshold."""
     st.sidebar.header("Model")
     by_name = {entry.name: entry for entry in models}
-    name = st.sidebar.selectbox("Trained model (test accuracy · folder)", list(by_name),
-                                index=default_model_index(models),
-                                format_func=lambda name: by_name[name].title(), key="model")
+    name = st.sidebar.selectbox(
+        "Trained model (test accuracy · folder)",
+        list(by_name),
+        index=default_model_index(models),
+        format_func=lambda name: by_name[name].title(),
+        key="model",
+    )
     model = by_name[name]
     accuracy = "n/a" if model.test_accuracy is None else f"{model.test_accuracy:.1%}"
     st.sidebar.metric("Test accuracy (metrics.json)", accuracy)
-    st.sidebar.caption(f"Labels: {', '.join(model.labels)}  \nBase model: {model.base_model or 'unknown'}  \n"
-                       f"Folder: `{shown_path(model.path)}`")
-    threshold = st.sidebar.slider("Needs review below confidence", 0.0, 1.0, DEFAULT_THRESHOLD, 0.01,
-                                  key="threshold", help="Predictions less confident than this are "
-                                  f"labelled '{NEEDS_REVIEW}' for a person to check. 0 turns this off.")
+    st.sidebar.caption(
+        f"Labels: {', '.join(model.labels)}  \nBase model: {model.base_model or 'unknown'}  \n"
+        f"Folder: `{shown_path(model.path)}`"
+    )
+    threshold = st.sidebar.slider(
+        "Needs review below confidence",
+        0.0,
+        1.0,
+        DEFAULT_THRESHOLD,
+        0.01,
+        key="threshold",
+        help="Predictions less confident than this are "
+        f"labelled '{NEEDS_REVIEW}' for a person to check. 0 turns this off.",
+    )
     st.sidebar.caption(f"Feedback is appended to `{shown_path(feedback_file)}`")
     return model, threshold
 
@@ -72,9 +98,11 @@ def show_result(entry: dict) -> None:
     if entry["label"] == NEEDS_REVIEW:
         st.caption(f"The model leans to '{entry['predicted_label']}', but not confidently enough to act on it.")
     st.progress(entry["confidence"], text=f"confidence {entry['confidence']:.1%}")
-    st.dataframe({"label": list(entry["scores"]), "score": list(entry["scores"].values())}, hide_index=True,
-                 column_config={"score": st.column_config.ProgressColumn("score", min_value=0.0, max_value=1.0,
-                                                                         format="%.3f")})
+    st.dataframe(
+        {"label": list(entry["scores"]), "score": list(entry["scores"].values())},
+        hide_index=True,
+        column_config={"score": st.column_config.ProgressColumn("score", min_value=0.0, max_value=1.0, format="%.3f")},
+    )
 
 
 def feedback_buttons(entry: dict, feedback_file: Path) -> None:
@@ -101,8 +129,9 @@ def feedback_buttons(entry: dict, feedback_file: Path) -> None:
 
 def single_text_tab(classifier: Classifier, model: ModelEntry, threshold: float, feedback_file: Path) -> None:
     """One post: text box, Classify button, the result and the feedback buttons."""
-    text = st.text_area("Post or email", key="text", height=120,
-                        placeholder="Blankets Creek is open today, trails are dry and fast!")
+    text = st.text_area(
+        "Post or email", key="text", height=120, placeholder="Blankets Creek is open today, trails are dry and fast!"
+    )
     if st.button("Classify", key="classify", type="primary"):
         if not text.strip():
             st.warning("Type or paste a post first.")
@@ -140,8 +169,13 @@ def batch_tab(classifier: Classifier, threshold: float) -> None:
         counts = results["label"].value_counts()
         st.write(f"**{name}**: {len(results)} texts, " + ", ".join(f"{n} {label}" for label, n in counts.items()))
         st.dataframe(results, hide_index=True)
-        st.download_button("Download results (CSV)", results.to_csv(index=False).encode("utf-8"),
-                           file_name=f"{Path(name).stem}_predictions.csv", mime="text/csv", on_click="ignore")
+        st.download_button(
+            "Download results (CSV)",
+            results.to_csv(index=False).encode("utf-8"),
+            file_name=f"{Path(name).stem}_predictions.csv",
+            mime="text/csv",
+            on_click="ignore",
+        )
 
 
 def history_tab() -> None:

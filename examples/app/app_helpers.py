@@ -14,10 +14,10 @@ import os
 import sys
 import tempfile
 from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
 
 import pandas as pd
 
@@ -71,8 +71,9 @@ def app_settings(argv: Sequence[str], environ: Mapping[str, str]) -> AppSettings
     """
     parser = argparse.ArgumentParser(prog="app.py", allow_abbrev=False, add_help=False)
     parser.add_argument("--models-dir", type=Path, default=Path(environ.get(MODELS_DIR_ENV, OUTPUTS_DIR)))
-    parser.add_argument("--feedback-file", type=Path,
-                        default=Path(environ.get(FEEDBACK_FILE_ENV, DEFAULT_FEEDBACK_FILE)))
+    parser.add_argument(
+        "--feedback-file", type=Path, default=Path(environ.get(FEEDBACK_FILE_ENV, DEFAULT_FEEDBACK_FILE))
+    )
     args, _ = parser.parse_known_args(list(argv))
     return AppSettings(models_dir=absolute(args.models_dir), feedback_file=absolute(args.feedback_file))
 
@@ -110,9 +111,13 @@ def model_entry(folder: Path, root: Path) -> ModelEntry | None:
     test = metrics.get("test") if isinstance(metrics.get("test"), dict) else {}
     accuracy = test.get("accuracy")
     name = folder.relative_to(root).as_posix() if folder != root else folder.name
-    return ModelEntry(path=folder, name=name, labels=labels,
-                      test_accuracy=float(accuracy) if isinstance(accuracy, (int, float)) else None,
-                      base_model=metrics.get("model"))
+    return ModelEntry(
+        path=folder,
+        name=name,
+        labels=labels,
+        test_accuracy=float(accuracy) if isinstance(accuracy, (int, float)) else None,
+        base_model=metrics.get("model"),
+    )
 
 
 def find_models(root: Path, max_depth: int = MAX_MODEL_DEPTH) -> list[ModelEntry]:
@@ -121,14 +126,18 @@ def find_models(root: Path, max_depth: int = MAX_MODEL_DEPTH) -> list[ModelEntry
     A missing folder or one without any model is a :class:`CourseError` saying how to get a model.
     """
     if not root.is_dir():
-        raise CourseError(f"No models folder at {root}. {TRAIN_HINT}, or point the app at the folder "
-                          f"holding your runs: `{MODELS_DIR_ENV}=/path/to/runs streamlit run examples/app/app.py`.")
+        raise CourseError(
+            f"No models folder at {root}. {TRAIN_HINT}, or point the app at the folder "
+            f"holding your runs: `{MODELS_DIR_ENV}=/path/to/runs streamlit run examples/app/app.py`."
+        )
     # root/config.json, root/*/config.json, ...: a bounded search, even if root is a big folder.
     folders = [config.parent for depth in range(max_depth + 1) for config in root.glob("*/" * depth + "config.json")]
     entries = [e for e in (model_entry(f, root) for f in folders) if e is not None]
     if not entries:
-        raise CourseError(f"No trained models in {root} (a model folder holds config.json and metrics.json, "
-                          f"as the training script writes them). {TRAIN_HINT}.")
+        raise CourseError(
+            f"No trained models in {root} (a model folder holds config.json and metrics.json, "
+            f"as the training script writes them). {TRAIN_HINT}."
+        )
     return sorted(entries, key=lambda e: e.name)
 
 
@@ -153,20 +162,31 @@ def read_upload(name: str, data: bytes) -> pd.DataFrame:
 def upload_texts(frame: pd.DataFrame, column: str, name: str) -> list[str]:
     """The texts in ``column`` of an uploaded table; a missing column, empty texts or too many rows are errors."""
     if column not in frame.columns:
-        raise CourseError(f"{name} has no column {column!r}. Its columns are: "
-                          f"{', '.join(repr(str(c)) for c in frame.columns)}. Type the right one in 'Text column'.")
+        raise CourseError(
+            f"{name} has no column {column!r}. Its columns are: "
+            f"{', '.join(repr(str(c)) for c in frame.columns)}. Type the right one in 'Text column'."
+        )
     if len(frame) > MAX_UPLOAD_ROWS:
-        raise CourseError(f"{name} has {len(frame)} rows; the app scores at most {MAX_UPLOAD_ROWS}. "
-                          "Use examples/inferencing/batch_predict.py for big files.")
+        raise CourseError(
+            f"{name} has {len(frame)} rows; the app scores at most {MAX_UPLOAD_ROWS}. "
+            "Use examples/inferencing/batch_predict.py for big files."
+        )
     return require_texts(frame, column, name)
 
 
-def predict_with_progress(classifier: Classifier, texts: list[str], threshold: float, chunk_size: int,
-                          on_progress: Callable[[int, int], None]) -> list[Prediction]:
+def predict_with_progress(
+    classifier: Classifier,
+    texts: list[str],
+    threshold: float,
+    chunk_size: int,
+    on_progress: Callable[[int, int], None],
+) -> list[Prediction]:
     """Classify ``texts`` a chunk at a time, calling ``on_progress(done, total)`` after each chunk."""
     predictions: list[Prediction] = []
     for start in range(0, len(texts), chunk_size):
-        predictions += classifier.predict(texts[start:start + chunk_size], batch_size=chunk_size, threshold=threshold)
+        predictions += classifier.predict(
+            texts[start : start + chunk_size], batch_size=chunk_size, threshold=threshold
+        )
         on_progress(len(predictions), len(texts))
     return predictions
 
@@ -181,27 +201,44 @@ def results_frame(predictions: list[Prediction], labels: list[str], ids: list | 
 
 def history_entry(prediction: Prediction, model: ModelEntry) -> dict:
     """What the session history keeps about one analysis."""
-    return {"time": datetime.now().strftime("%H:%M:%S"), "model": model.name, "model_dir": str(model.path),
-            "text": prediction.text,
-            "label": prediction.label, "predicted_label": prediction.predicted_label,
-            "confidence": prediction.confidence, "scores": prediction.scores, "feedback": ""}
+    return {
+        "time": datetime.now().strftime("%H:%M:%S"),
+        "model": model.name,
+        "model_dir": str(model.path),
+        "text": prediction.text,
+        "label": prediction.label,
+        "predicted_label": prediction.predicted_label,
+        "confidence": prediction.confidence,
+        "scores": prediction.scores,
+        "feedback": "",
+    }
 
 
 def history_stats(history: list[dict]) -> dict:
     """Counts for the history tab: analyses, labels, how many needed review, mean confidence."""
     labels = Counter(entry["label"] for entry in history)
     confidences = [entry["confidence"] for entry in history]
-    return {"analyses": len(history), "labels": dict(labels.most_common()),
-            "mean_confidence": sum(confidences) / len(confidences) if confidences else None,
-            "with_feedback": sum(1 for entry in history if entry["feedback"])}
+    return {
+        "analyses": len(history),
+        "labels": dict(labels.most_common()),
+        "mean_confidence": sum(confidences) / len(confidences) if confidences else None,
+        "with_feedback": sum(1 for entry in history if entry["feedback"]),
+    }
 
 
 def feedback_record(entry: dict, correct: bool, true_label: str) -> dict:
     """One line of the feedback file: what the model said, and what the person says is right."""
-    return {"time": datetime.now(timezone.utc).isoformat(timespec="seconds"), "model": entry["model"],
-            "model_dir": entry["model_dir"], "text": entry["text"], "label": entry["label"],
-            "predicted_label": entry["predicted_label"], "confidence": entry["confidence"],
-            "correct": correct, "true_label": true_label}
+    return {
+        "time": datetime.now(UTC).isoformat(timespec="seconds"),
+        "model": entry["model"],
+        "model_dir": entry["model_dir"],
+        "text": entry["text"],
+        "label": entry["label"],
+        "predicted_label": entry["predicted_label"],
+        "confidence": entry["confidence"],
+        "correct": correct,
+        "true_label": true_label,
+    }
 
 
 def append_feedback(path: Path, record: dict) -> None:

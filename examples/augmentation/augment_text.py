@@ -14,8 +14,8 @@ from __future__ import annotations
 import argparse
 import random
 
-from coursekit.augment import OPERATIONS, augment
 from coursekit.errors import friendly_errors
+from coursekit.lessons.augment import OPERATIONS, augment
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -24,8 +24,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("text", help="the text to augment (quote it)")
     parser.add_argument("--n", type=int, default=5, help="number of variants (default 5)")
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
-    parser.add_argument("--ops", default=",".join(OPERATIONS),
-                        help=f"comma-separated operations to pick from (default: {','.join(OPERATIONS)})")
+    parser.add_argument(
+        "--ops",
+        default=",".join(OPERATIONS),
+        help=f"comma-separated operations to pick from (default: {','.join(OPERATIONS)})",
+    )
     return parser.parse_args(argv)
 
 

@@ -32,9 +32,12 @@ from coursekit.paths import TRAIL_STATUS_CSV
 
 def build_parser() -> argparse.ArgumentParser:
     """All of the script's settings, in one place."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("--model-dir", type=Path, help="saved model folder (default: the Lab 4 model, trained if missing)")
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
+    parser.add_argument(
+        "--model-dir", type=Path, help="saved model folder (default: the Lab 4 model, trained if missing)"
+    )
     parser.add_argument("--data", type=Path, default=TRAIL_STATUS_CSV, help="file with the texts to classify")
     parser.add_argument("--text-column", default="status")
     parser.add_argument("--texts", type=int, default=256, help="how many texts each batch size classifies")
@@ -70,30 +73,41 @@ def seconds_for(classifier: Classifier, texts: list[str], batch_size: int, repea
     return min(runs)
 
 
-def measure(classifier: Classifier, texts: list[str], batch_size: int, also_sorted: bool,
-            repeats: int) -> dict[str, float]:
+def measure(
+    classifier: Classifier, texts: list[str], batch_size: int, also_sorted: bool, repeats: int
+) -> dict[str, float]:
     """One row of the table: texts per second in the given order (and sorted by length if asked).
 
     A batch is padded to its longest text, so a batch mixing a 10-token and a 95-token post computes
     mostly padding; sorting by length first is what ``group_by_length`` did for training in Lab 4.
     """
     seconds = seconds_for(classifier, texts, batch_size, repeats)
-    row = {"batch_size": batch_size, "texts_per_second": round(len(texts) / seconds, 1),
-           "seconds": round(seconds, 2), "texts": len(texts)}
+    row = {
+        "batch_size": batch_size,
+        "texts_per_second": round(len(texts) / seconds, 1),
+        "seconds": round(seconds, 2),
+        "texts": len(texts),
+    }
     if also_sorted:
-        row["sorted_texts_per_second"] = round(len(texts) / seconds_for(classifier, sorted(texts, key=len), batch_size, repeats), 1)
+        row["sorted_texts_per_second"] = round(
+            len(texts) / seconds_for(classifier, sorted(texts, key=len), batch_size, repeats), 1
+        )
     return row
 
 
 def markdown_table(rows: list[dict[str, float]]) -> str:
     """The results as a Markdown table, with the speed-up over the first batch size."""
     also_sorted = "sorted_texts_per_second" in rows[0]
-    lines = ["| batch size | texts/s | seconds | speed-up |" + (" texts/s sorted by length |" if also_sorted else ""),
-             "|---:|---:|---:|---:|" + ("---:|" if also_sorted else "")]
+    lines = [
+        "| batch size | texts/s | seconds | speed-up |" + (" texts/s sorted by length |" if also_sorted else ""),
+        "|---:|---:|---:|---:|" + ("---:|" if also_sorted else ""),
+    ]
     for row in rows:
-        lines.append(f"| {row['batch_size']} | {row['texts_per_second']:.0f} | {row['seconds']:.2f} | "
-                     f"{row['texts_per_second'] / rows[0]['texts_per_second']:.1f}x |"
-                     + (f" {row['sorted_texts_per_second']:.0f} |" if also_sorted else ""))
+        lines.append(
+            f"| {row['batch_size']} | {row['texts_per_second']:.0f} | {row['seconds']:.2f} | "
+            f"{row['texts_per_second'] / rows[0]['texts_per_second']:.1f}x |"
+            + (f" {row['sorted_texts_per_second']:.0f} |" if also_sorted else "")
+        )
     return "\n".join(lines)
 
 
@@ -116,11 +130,13 @@ def main(argv: list[str] | None = None) -> int:
 
     quiet_libraries()
     classifier = load_classifier(args.model_dir or lab4_model_dir(), device=args.device, max_length=args.max_length)
-    classifier.predict(texts[:max(args.batch_sizes)], batch_size=max(args.batch_sizes))  # warm-up, not timed
+    classifier.predict(texts[: max(args.batch_sizes)], batch_size=max(args.batch_sizes))  # warm-up, not timed
     rows = [measure(classifier, texts, size, args.also_sorted, args.repeats) for size in args.batch_sizes]
     threads = f", {torch.get_num_threads()} threads" if classifier.device == "cpu" else ""
-    print(f"{classifier.model_dir.name} on {classifier.device}{threads}, torch {torch.__version__}: "
-          f"{len(texts)} texts from {args.data.name}, max_length {args.max_length}, fastest of {args.repeats} runs")
+    print(
+        f"{classifier.model_dir.name} on {classifier.device}{threads}, torch {torch.__version__}: "
+        f"{len(texts)} texts from {args.data.name}, max_length {args.max_length}, fastest of {args.repeats} runs"
+    )
     print(markdown_table(rows))
     if args.output is not None:
         args.output.parent.mkdir(parents=True, exist_ok=True)

@@ -21,8 +21,14 @@ import time
 
 import transformers
 from datasets import Dataset
-from transformers import (DataCollatorWithPadding, PrinterCallback, Trainer, TrainerCallback, TrainingArguments,
-                          default_data_collator)
+from transformers import (
+    DataCollatorWithPadding,
+    PrinterCallback,
+    Trainer,
+    TrainerCallback,
+    TrainingArguments,
+    default_data_collator,
+)
 
 from coursekit.data import load_labelled_texts
 from coursekit.device import describe_device, detect_device
@@ -39,8 +45,9 @@ RECIPES = {
 
 def build_parser() -> argparse.ArgumentParser:
     """All of the script's settings, in one place."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
     parser.add_argument("--model", default="minilm-l6")
     parser.add_argument("--steps", type=int, default=9, help="optimizer steps per recipe (the first is not timed)")
     parser.add_argument("--batch-size", type=int, default=16)
@@ -68,19 +75,32 @@ def samples_per_second(recipe: dict, args: argparse.Namespace, texts: list[str],
     choice = resolve_model(args.model)
     tokenizer, model = load_tokenizer_and_model(choice, {0: "closed", 1: "open"})
     dataset = Dataset.from_dict({"text": texts, "label": labels}).map(
-        lambda batch: tokenizer(batch["text"], truncation=True, padding=recipe["padding"],
-                                max_length=recipe["max_length"]),
-        batched=True, remove_columns=["text"])
+        lambda batch: tokenizer(
+            batch["text"], truncation=True, padding=recipe["padding"], max_length=recipe["max_length"]
+        ),
+        batched=True,
+        remove_columns=["text"],
+    )
     collator = default_data_collator if recipe["padding"] else DataCollatorWithPadding(tokenizer)
     clock = StepClock()
     with tempfile.TemporaryDirectory() as scratch:
         trainer = Trainer(
-            model=model, data_collator=collator, train_dataset=dataset, processing_class=tokenizer,
+            model=model,
+            data_collator=collator,
+            train_dataset=dataset,
+            processing_class=tokenizer,
             args=TrainingArguments(
-                output_dir=scratch, max_steps=args.steps, per_device_train_batch_size=args.batch_size,
-                save_strategy="no", report_to="none", disable_tqdm=True, optim="adamw_torch",
-                dataloader_pin_memory=False, logging_strategy="no",
-                train_sampling_strategy="group_by_length" if recipe["group_by_length"] else "random"),
+                output_dir=scratch,
+                max_steps=args.steps,
+                per_device_train_batch_size=args.batch_size,
+                save_strategy="no",
+                report_to="none",
+                disable_tqdm=True,
+                optim="adamw_torch",
+                dataloader_pin_memory=False,
+                logging_strategy="no",
+                train_sampling_strategy="group_by_length" if recipe["group_by_length"] else "random",
+            ),
             callbacks=[clock],
         )
         trainer.remove_callback(PrinterCallback)  # no raw log dicts between our lines

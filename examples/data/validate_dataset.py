@@ -18,7 +18,7 @@ from __future__ import annotations
 import argparse
 
 from coursekit.errors import friendly_errors
-from coursekit.validation import validate_dataset
+from coursekit.lessons.dataset_checks import validate_dataset
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -27,8 +27,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("file", help="the data file to check (.csv, .tsv, .json, .jsonl, .parquet)")
     parser.add_argument("--text-column", default="text", help="column holding the text (default: text)")
     parser.add_argument("--label-column", default="label", help="column holding the label (default: label)")
-    parser.add_argument("--allowed-labels", default=None,
-                        help="comma-separated list of valid labels; without it only spelling variants are flagged")
+    parser.add_argument(
+        "--allowed-labels",
+        default=None,
+        help="comma-separated list of valid labels; without it only spelling variants are flagged",
+    )
     return parser.parse_args(argv)
 
 

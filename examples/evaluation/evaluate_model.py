@@ -24,8 +24,15 @@ from pathlib import Path
 
 from coursekit.data import read_table, require_columns
 from coursekit.errors import CourseError, friendly_errors
-from coursekit.evaluation import (align_labels, build_report, model_label_names, most_confident_mistakes,
-                                  predict_probabilities, report_markdown, save_confusion_png)
+from coursekit.lessons.error_analysis import (
+    align_labels,
+    build_report,
+    model_label_names,
+    most_confident_mistakes,
+    predict_probabilities,
+    report_markdown,
+    save_confusion_png,
+)
 from coursekit.logs import quiet_libraries
 from coursekit.models import require_model_dir
 from coursekit.paths import OUTPUTS_DIR
@@ -33,8 +40,9 @@ from coursekit.paths import OUTPUTS_DIR
 
 def build_parser() -> argparse.ArgumentParser:
     """All of the script's settings, in one place."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
     parser.add_argument("model_dir", type=Path, help="a saved model directory with label names in its config")
     parser.add_argument("--data", type=Path, required=True, help="CSV/TSV/JSON/JSONL/Parquet with texts and labels")
     parser.add_argument("--text-column", default="text")
@@ -58,14 +66,25 @@ def evaluate(args: argparse.Namespace) -> dict:
         raise CourseError(f"{args.data}: no row has both a {args.text_column!r} and a {args.label_column!r} value.")
     y_true = align_labels(frame[args.label_column].tolist(), label_names, str(args.data))
     if [str(v).strip() for v in frame[args.label_column]] != y_true:
-        print(f"note: the numeric labels of {args.label_column!r} were read as the model's label ids: "
-              + ", ".join(f"{i} = {name}" for i, name in enumerate(label_names)), file=sys.stderr)
+        print(
+            f"note: the numeric labels of {args.label_column!r} were read as the model's label ids: "
+            + ", ".join(f"{i} = {name}" for i, name in enumerate(label_names)),
+            file=sys.stderr,
+        )
     texts = frame[args.text_column].astype(str).tolist()
     probabilities, _ = predict_probabilities(model_dir, texts, args.batch_size, args.max_length)
     y_pred = [label_names[i] for i in probabilities.argmax(axis=1)]
     confidence = probabilities.max(axis=1).tolist()
-    report = build_report(y_true, y_pred, confidence, texts, label_names, model=model_dir.name,
-                          data=Path(args.data).name, top_mistakes=args.top)
+    report = build_report(
+        y_true,
+        y_pred,
+        confidence,
+        texts,
+        label_names,
+        model=model_dir.name,
+        data=Path(args.data).name,
+        top_mistakes=args.top,
+    )
 
     output = (args.output or OUTPUTS_DIR / "evaluation" / model_dir.name).resolve()
     output.mkdir(parents=True, exist_ok=True)
@@ -83,13 +102,19 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     quiet_libraries()
     report = evaluate(args)
-    print(f"{report['model']} on {report['data']}: n={report['n']}  accuracy {report['accuracy']:.3f}  "
-          f"F1 macro {report['f1_macro']:.3f}  weighted {report['f1_weighted']:.3f}  micro {report['f1_micro']:.3f}")
+    print(
+        f"{report['model']} on {report['data']}: n={report['n']}  accuracy {report['accuracy']:.3f}  "
+        f"F1 macro {report['f1_macro']:.3f}  weighted {report['f1_weighted']:.3f}  micro {report['f1_micro']:.3f}"
+    )
     for label, row in report["per_class"].items():
-        print(f"  {label:>14}  precision {row['precision']:.3f}  recall {row['recall']:.3f}  f1 {row['f1']:.3f}"
-              f"  support {row['support']}")
-    print(f"{report['n'] - sum(report['confusion_matrix'][i][i] for i in range(len(report['labels'])))} mistakes; "
-          f"wrote report.json, report.md, confusion_matrix.png, mistakes.csv to {report['output_dir']}")
+        print(
+            f"  {label:>14}  precision {row['precision']:.3f}  recall {row['recall']:.3f}  f1 {row['f1']:.3f}"
+            f"  support {row['support']}"
+        )
+    print(
+        f"{report['n'] - sum(report['confusion_matrix'][i][i] for i in range(len(report['labels'])))} mistakes; "
+        f"wrote report.json, report.md, confusion_matrix.png, mistakes.csv to {report['output_dir']}"
+    )
     return 0
 
 

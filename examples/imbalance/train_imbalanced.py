@@ -33,7 +33,7 @@ from transformers.utils import logging as hf_logging
 
 from coursekit.data import load_labelled_texts
 from coursekit.errors import CourseError, friendly_errors
-from coursekit.imbalance import (
+from coursekit.lessons.imbalance import (
     WeightedLossTrainer,
     balanced_class_weights,
     class_counts,
@@ -51,22 +51,35 @@ REMEDIES = ["none", "class-weights", "oversample"]
 def parse_args(argv=None) -> argparse.Namespace:
     """Command-line options; the defaults here are the only place the run is configured."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data", type=Path, default=data_path("trail_status_imbalanced.csv"),
-                        help="CSV/JSONL/... file with a text column and a label column")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=data_path("trail_status_imbalanced.csv"),
+        help="CSV/JSONL/... file with a text column and a label column",
+    )
     parser.add_argument("--text-column", default="status")
     parser.add_argument("--label-column", default="Blankets_Creek")
-    parser.add_argument("--label-names", default=None,
-                        help="comma-separated names of label ids 0,1,...; default closed,open for the trail columns")
+    parser.add_argument(
+        "--label-names",
+        default=None,
+        help="comma-separated names of label ids 0,1,...; default closed,open for the trail columns",
+    )
     parser.add_argument("--remedy", choices=REMEDIES, default="none")
     parser.add_argument("--model", default="minilm-l6", help="alias (minilm-l6, minilm-l3, ...) or model directory")
     parser.add_argument("--epochs", type=float, default=2)
-    parser.add_argument("--learning-rate", type=float, default=1e-4,
-                        help="1e-4 suits MiniLM-L6 on this small, imbalanced set (3e-4 collapsed to always 'open' in our runs)")
+    parser.add_argument(
+        "--learning-rate",
+        type=float,
+        default=1e-4,
+        help="1e-4 suits MiniLM-L6 on this small, imbalanced set (3e-4 collapsed to always 'open' in our runs)",
+    )
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--max-length", type=int, default=64)
     parser.add_argument("--test-size", type=float, default=0.3, help="share of rows held out for testing")
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--output", type=Path, default=None, help="directory for metrics.json (default outputs/lab3-REMEDY)")
+    parser.add_argument(
+        "--output", type=Path, default=None, help="directory for metrics.json (default outputs/lab3-REMEDY)"
+    )
     args = parser.parse_args(argv)
     if not 0 < args.test_size < 1:
         parser.error(f"--test-size must be between 0 and 1, got {args.test_size}")
@@ -185,9 +198,11 @@ def main(argv=None) -> int:
     result = build_result(args, choice.name, names, minority, len(train), test, scores, baseline)
     args.output.mkdir(parents=True, exist_ok=True)
     (args.output / "metrics.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(f"remedy={args.remedy}: accuracy {result['accuracy']:.3f}, macro F1 {result['f1_macro']:.3f}, "
-          f"{minority} recall {result['minority_recall']:.3f} "
-          f"(always-majority baseline: accuracy {baseline['accuracy']:.3f}, macro F1 {baseline['f1_macro']:.3f})")
+    print(
+        f"remedy={args.remedy}: accuracy {result['accuracy']:.3f}, macro F1 {result['f1_macro']:.3f}, "
+        f"{minority} recall {result['minority_recall']:.3f} "
+        f"(always-majority baseline: accuracy {baseline['accuracy']:.3f}, macro F1 {baseline['f1_macro']:.3f})"
+    )
     print(f"wrote {args.output / 'metrics.json'}")
     return 0
 

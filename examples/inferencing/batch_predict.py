@@ -23,8 +23,17 @@ from pathlib import Path
 
 from coursekit.data import read_table, require_columns, require_texts
 from coursekit.errors import CourseError, friendly_errors
-from coursekit.inference import (DEFAULT_BATCH_SIZE, DEFAULT_MAX_LENGTH, DEFAULT_THRESHOLD, DEVICES, NEEDS_REVIEW,
-                                 Prediction, check_threshold, flat_record, load_classifier)
+from coursekit.inference import (
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_MAX_LENGTH,
+    DEFAULT_THRESHOLD,
+    DEVICES,
+    NEEDS_REVIEW,
+    Prediction,
+    check_threshold,
+    flat_record,
+    load_classifier,
+)
 from coursekit.models import require_model_dir
 
 OUTPUT_TYPES = (".jsonl", ".csv")
@@ -32,18 +41,31 @@ OUTPUT_TYPES = (".jsonl", ".csv")
 
 def build_parser() -> argparse.ArgumentParser:
     """All of the script's settings, in one place."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
     parser.add_argument("model_dir", type=Path, help="a directory written by examples/training/classifier.py")
-    parser.add_argument("--input", type=Path, required=True,
-                        help=".txt (one text per line), or CSV/TSV/JSON/JSONL/Parquet with --text-column")
+    parser.add_argument(
+        "--input",
+        type=Path,
+        required=True,
+        help=".txt (one text per line), or CSV/TSV/JSON/JSONL/Parquet with --text-column",
+    )
     parser.add_argument("--output", type=Path, required=True, help="where to write the records: .jsonl or .csv")
     parser.add_argument("--text-column", default="text", help="column holding the texts")
-    parser.add_argument("--id-column", default="id", help="column copied into each record as 'id' (if the file has it)")
-    parser.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD,
-                        help=f"confidence below this becomes {NEEDS_REVIEW!r}; 0 turns the review off")
+    parser.add_argument(
+        "--id-column", default="id", help="column copied into each record as 'id' (if the file has it)"
+    )
+    parser.add_argument(
+        "--threshold",
+        type=float,
+        default=DEFAULT_THRESHOLD,
+        help=f"confidence below this becomes {NEEDS_REVIEW!r}; 0 turns the review off",
+    )
     parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE)
-    parser.add_argument("--max-length", type=int, default=DEFAULT_MAX_LENGTH, help="longer texts are truncated (tokens)")
+    parser.add_argument(
+        "--max-length", type=int, default=DEFAULT_MAX_LENGTH, help="longer texts are truncated (tokens)"
+    )
     parser.add_argument("--device", choices=DEVICES, help="default: the best available (cuda, mps, cpu)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing --output file")
     return parser

@@ -26,11 +26,14 @@ from coursekit.models import require_model_dir
 
 def build_parser() -> argparse.ArgumentParser:
     """All of the script's settings, in one place."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
     parser.add_argument("model_dir", type=Path, help="a directory written by examples/training/classifier.py")
     parser.add_argument("texts", nargs="*", help="texts to classify (or use --file)")
-    parser.add_argument("--file", type=Path, help=".txt (one text per line), or CSV/JSONL/JSON/Parquet with --text-column")
+    parser.add_argument(
+        "--file", type=Path, help=".txt (one text per line), or CSV/JSONL/JSON/Parquet with --text-column"
+    )
     parser.add_argument("--text-column", default="status", help="column holding the texts in --file")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--max-length", type=int, default=128, help="longer texts are truncated")
@@ -46,7 +49,9 @@ def read_texts(args: argparse.Namespace) -> list[str]:
             if not args.file.is_file():
                 raise CourseError(f"text file not found: {args.file}")
             try:
-                texts += [line.rstrip("\n") for line in args.file.read_text(encoding="utf-8").splitlines() if line.strip()]
+                texts += [
+                    line.rstrip("\n") for line in args.file.read_text(encoding="utf-8").splitlines() if line.strip()
+                ]
             except UnicodeDecodeError:
                 raise CourseError(f"{args.file}: not UTF-8 text; re-save it as UTF-8.") from None
         else:
@@ -66,8 +71,14 @@ def load_classifier(model_dir: Path, max_length: int):
     config = AutoConfig.from_pretrained(model_dir)
     if all(name.startswith("LABEL_") for name in config.id2label.values()):
         print("note: this model has no label names (id2label); train with label names to get them.", file=sys.stderr)
-    return pipeline("text-classification", model=str(model_dir), device=detect_device(), top_k=None,
-                    truncation=True, max_length=max_length)
+    return pipeline(
+        "text-classification",
+        model=str(model_dir),
+        device=detect_device(),
+        top_k=None,
+        truncation=True,
+        max_length=max_length,
+    )
 
 
 def classify(classifier, texts: list[str], batch_size: int) -> list[dict]:
@@ -75,8 +86,14 @@ def classify(classifier, texts: list[str], batch_size: int) -> list[dict]:
     records = []
     for text, scores in zip(texts, classifier(texts, batch_size=batch_size)):
         best = max(scores, key=lambda s: s["score"])
-        records.append({"text": text, "label": best["label"], "confidence": round(best["score"], 4),
-                        "scores": {s["label"]: round(s["score"], 4) for s in scores}})
+        records.append(
+            {
+                "text": text,
+                "label": best["label"],
+                "confidence": round(best["score"], 4),
+                "scores": {s["label"]: round(s["score"], 4) for s in scores},
+            }
+        )
     return records
 
 

@@ -48,8 +48,9 @@ training = load_example("training/classifier.py")
 
 def build_parser() -> argparse.ArgumentParser:
     """All of the script's settings, in one place."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
     parser.add_argument("--models", nargs="+", default=DEFAULT_MODELS, help=f"'{BASELINE}', aliases or Hub ids")
     parser.add_argument("--data", type=Path, default=TRAIL_STATUS_CSV)
     parser.add_argument("--text-column", default="status")
@@ -68,11 +69,15 @@ def run_baseline(args: argparse.Namespace) -> dict:
     """TF-IDF + logistic regression on the very split the transformers use."""
     data = load_labelled_texts(args.data, args.text_column, args.label_column)
     defaults = training.build_parser()  # the training script's split sizes
-    splits = training.split_dataset(data, defaults.get_default("test_size"), defaults.get_default("validation_size"),
-                                    args.seed)
-    train = splits["train"].shuffle(seed=args.seed).select(range(min(args.max_train_rows or 10**9, len(splits["train"]))))
-    model = make_pipeline(TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1),
-                          LogisticRegression(max_iter=2000, C=10))
+    splits = training.split_dataset(
+        data, defaults.get_default("test_size"), defaults.get_default("validation_size"), args.seed
+    )
+    train = (
+        splits["train"].shuffle(seed=args.seed).select(range(min(args.max_train_rows or 10**9, len(splits["train"]))))
+    )
+    model = make_pipeline(
+        TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1), LogisticRegression(max_iter=2000, C=10)
+    )
     started = time.perf_counter()
     model.fit(train["text"], train["label"])
     train_seconds = time.perf_counter() - started
@@ -81,9 +86,14 @@ def run_baseline(args: argparse.Namespace) -> dict:
     texts_per_second = len(predicted) / (time.perf_counter() - started)
     metrics = classification_metrics(splits["test"]["label"], predicted, data.label_names)
     logreg = model[-1]
-    return {"model": BASELINE, "parameters": int(logreg.coef_.size + logreg.intercept_.size),
-            "train_seconds": train_seconds, "inference_texts_per_second": texts_per_second,
-            "accuracy": metrics["accuracy"], "f1_macro": metrics["f1_macro"]}
+    return {
+        "model": BASELINE,
+        "parameters": int(logreg.coef_.size + logreg.intercept_.size),
+        "train_seconds": train_seconds,
+        "inference_texts_per_second": texts_per_second,
+        "accuracy": metrics["accuracy"],
+        "f1_macro": metrics["f1_macro"],
+    }
 
 
 def inference_speed(model_dir: str, texts: list[str]) -> float:
@@ -97,18 +107,39 @@ def inference_speed(model_dir: str, texts: list[str]) -> float:
 
 def run_transformer(name: str, args: argparse.Namespace) -> dict:
     """Fine-tune one model with the Lab 4 training script and measure its inference speed."""
-    argv = ["--model", name, "--data", str(args.data), "--text-column", args.text_column,
-            "--label-column", args.label_column, "--epochs", str(args.epochs), "--max-length", str(args.max_length),
-            "--seed", str(args.seed), "--output", str(args.output / name.replace("/", "--")), "--no-progress"]
+    argv = [
+        "--model",
+        name,
+        "--data",
+        str(args.data),
+        "--text-column",
+        args.text_column,
+        "--label-column",
+        args.label_column,
+        "--epochs",
+        str(args.epochs),
+        "--max-length",
+        str(args.max_length),
+        "--seed",
+        str(args.seed),
+        "--output",
+        str(args.output / name.replace("/", "--")),
+        "--no-progress",
+    ]
     if args.max_train_rows:
         argv += ["--max-train-rows", str(args.max_train_rows)]
     if args.overwrite:
         argv.append("--overwrite")
     result = training.train(training.build_parser().parse_args(argv))
     test_texts = pd.read_csv(Path(result.output_dir) / "test_predictions.csv")["text"].tolist()
-    return {"model": name, "parameters": result.parameters, "train_seconds": result.train_seconds,
-            "inference_texts_per_second": inference_speed(result.output_dir, test_texts),
-            "accuracy": result.test["accuracy"], "f1_macro": result.test["f1_macro"]}
+    return {
+        "model": name,
+        "parameters": result.parameters,
+        "train_seconds": result.train_seconds,
+        "inference_texts_per_second": inference_speed(result.output_dir, test_texts),
+        "accuracy": result.test["accuracy"],
+        "f1_macro": result.test["f1_macro"],
+    }
 
 
 def plot_comparison(table: pd.DataFrame, title: str, path: Path) -> None:
@@ -119,8 +150,14 @@ def plot_comparison(table: pd.DataFrame, title: str, path: Path) -> None:
     for offset, column, label in ((-width / 2, "accuracy", "accuracy"), (width / 2, "f1_macro", "macro F1")):
         bars = ax.bar([p + offset for p in positions], table[column], width, label=label)
         ax.bar_label(bars, fmt="%.2f", fontsize=8)
-    ax.set_xticks(list(positions), [f"{m}\n{p / 1e6:.1f}M params" if p >= 1e5 else f"{m}\n{p:,} weights"
-                                    for m, p in zip(table["model"], table["parameters"])], fontsize=8)
+    ax.set_xticks(
+        list(positions),
+        [
+            f"{m}\n{p / 1e6:.1f}M params" if p >= 1e5 else f"{m}\n{p:,} weights"
+            for m, p in zip(table["model"], table["parameters"])
+        ],
+        fontsize=8,
+    )
     ax.set_ylim(0, 1.08)
     ax.set_ylabel("test score")
     ax.set_title(title)
@@ -141,7 +178,8 @@ def write_outputs(table: pd.DataFrame, title: str, output: Path) -> None:
     """CSV for machines, Markdown for the lab write-up, PNG for the eye."""
     table.to_csv(output / "comparison.csv", index=False)
     shown = table.assign(parameters=table["parameters"].map("{:,}".format)).round(
-        {"train_seconds": 1, "inference_texts_per_second": 0, "accuracy": 3, "f1_macro": 3})
+        {"train_seconds": 1, "inference_texts_per_second": 0, "accuracy": 3, "f1_macro": 3}
+    )
     (output / "comparison.md").write_text(markdown_table(shown))
     plot_comparison(table, title, output / "comparison.png")
 

@@ -17,27 +17,45 @@ import sys
 from pathlib import Path
 
 from coursekit.errors import CourseError, friendly_errors
+from coursekit.lessons.publishing import (
+    REGISTRY_DIR,
+    VERSIONS_FILE,
+    PreparedModel,
+    is_weight_file,
+    prepare_model_dir,
+    publish_version,
+)
 from coursekit.paths import PROJECT_ROOT
-from coursekit.publishing import (REGISTRY_DIR, VERSIONS_FILE, PreparedModel, is_weight_file, prepare_model_dir,
-                                  publish_version)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """All of the script's settings, in one place."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
     parser.add_argument("run_dir", type=Path, help="folder of a finished run (examples/training/classifier.py)")
     parser.add_argument("--out", type=Path, default=None, help="write exactly this folder, not a registry version")
     parser.add_argument("--registry", type=Path, default=REGISTRY_DIR, help="where versions are kept (without --out)")
     parser.add_argument("--name", default=None, help="model name (default: the run folder's name)")
     parser.add_argument("--version", default=None, help="v1, v2, ... (default: v1 with --out, else the next free one)")
-    parser.add_argument("--hub-model-id", default=None, help="the Hub repo id the card names, e.g. your-name/trail-status")
+    parser.add_argument(
+        "--hub-model-id", default=None, help="the Hub repo id the card names, e.g. your-name/trail-status"
+    )
     parser.add_argument("--license", default=None, help="licence of the weights (default: the base model's)")
-    parser.add_argument("--dataset-id", default=None, help="dataset id in the card metadata (default: the data file's stem)")
-    parser.add_argument("--card-notes", type=Path, default=None,
-                        help="a Markdown file with your own findings, added to the card as 'Known failure cases'")
-    parser.add_argument("--without-weights", action="store_true",
-                        help="leave the weights out (the manifest still lists them): the Lab 8 hand-in")
+    parser.add_argument(
+        "--dataset-id", default=None, help="dataset id in the card metadata (default: the data file's stem)"
+    )
+    parser.add_argument(
+        "--card-notes",
+        type=Path,
+        default=None,
+        help="a Markdown file with your own findings, added to the card as 'Known failure cases'",
+    )
+    parser.add_argument(
+        "--without-weights",
+        action="store_true",
+        help="leave the weights out (the manifest still lists them): the Lab 8 hand-in",
+    )
     return parser
 
 
@@ -80,8 +98,13 @@ def print_summary(prepared: PreparedModel, registry: Path | None) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Prepare the folder (or registry version) and report."""
     args = build_parser().parse_args(argv)
-    options = dict(hub_model_id=args.hub_model_id, license=args.license, dataset_id=args.dataset_id,
-                   failure_notes=read_notes(args.card_notes), include_weights=not args.without_weights)
+    options = dict(
+        hub_model_id=args.hub_model_id,
+        license=args.license,
+        dataset_id=args.dataset_id,
+        failure_notes=read_notes(args.card_notes),
+        include_weights=not args.without_weights,
+    )
     if args.out is not None:
         prepared = prepare_model_dir(args.run_dir, args.out, name=args.name, version=args.version or "v1", **options)
         print_summary(prepared, None)

@@ -16,19 +16,33 @@ import sys
 from pathlib import Path
 
 from coursekit.errors import CourseError, friendly_errors
-from coursekit.publishing import MANIFEST, find_token, push_to_hub, read_json, upload_plan, verify_model_dir, write_json
+from coursekit.lessons.publishing import (
+    MANIFEST,
+    find_token,
+    push_to_hub,
+    read_json,
+    upload_plan,
+    verify_model_dir,
+    write_json,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """All of the script's settings, in one place."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("folder", type=Path, help="a folder written by prepare_model.py (with its weights)")
-    parser.add_argument("--hub-model-id", default=None,
-                        help="your-name/model-name (default: the hub_model_id recorded in manifest.json)")
-    parser.add_argument("--plan", type=Path, default=None,
-                        help="where to write the plan (default: <folder>.upload-plan.json)")
+    parser.add_argument(
+        "--hub-model-id",
+        default=None,
+        help="your-name/model-name (default: the hub_model_id recorded in manifest.json)",
+    )
+    parser.add_argument(
+        "--plan", type=Path, default=None, help="where to write the plan (default: <folder>.upload-plan.json)"
+    )
     parser.add_argument("--private", action="store_true", help="create the Hub repo as private")
-    parser.add_argument("--push", action="store_true", help="really upload (default: dry run, nothing leaves the machine)")
+    parser.add_argument(
+        "--push", action="store_true", help="really upload (default: dry run, nothing leaves the machine)"
+    )
     return parser
 
 
@@ -36,8 +50,9 @@ def repo_id_for(folder: Path, given: str | None) -> str:
     """--hub-model-id, else the one prepare_model.py recorded in the manifest."""
     repo_id = given or read_json(folder / MANIFEST, "the checksums of the published files").get("hub_model_id")
     if not repo_id:
-        raise CourseError("no --hub-model-id given and none recorded in manifest.json; pass "
-                          "--hub-model-id your-name/model-name.")
+        raise CourseError(
+            "no --hub-model-id given and none recorded in manifest.json; pass --hub-model-id your-name/model-name."
+        )
     return repo_id
 
 
@@ -55,8 +70,10 @@ def main(argv: list[str] | None = None) -> int:
     plan = upload_plan(folder, repo_id_for(folder, args.hub_model_id), args.private)
     plan_path = (args.plan or folder.with_name(folder.name + ".upload-plan.json")).expanduser().resolve()
     write_json(plan_path, plan.to_dict(dry_run=not args.push))
-    print(f"{'push' if args.push else 'dry run'}: {len(plan.files)} files, {plan.total_bytes / 2**20:.1f} MB "
-          f"to https://huggingface.co/{plan.repo_id}" + (f" (tag {plan.version})" if plan.version else ""))
+    print(
+        f"{'push' if args.push else 'dry run'}: {len(plan.files)} files, {plan.total_bytes / 2**20:.1f} MB "
+        f"to https://huggingface.co/{plan.repo_id}" + (f" (tag {plan.version})" if plan.version else "")
+    )
     for entry in plan.files:
         print(f"  {entry['size']:>11,}  {entry['sha256'][:12]}  {entry['path']}")
     print(f"plan written to {plan_path}")
@@ -68,11 +85,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {call}")
         return 0
     if not token:
-        raise CourseError("no Hugging Face token: set HF_TOKEN (a token with write access from "
-                          "https://huggingface.co/settings/tokens) or run `hf auth login`. Nothing was uploaded.")
+        raise CourseError(
+            "no Hugging Face token: set HF_TOKEN (a token with write access from "
+            "https://huggingface.co/settings/tokens) or run `hf auth login`. Nothing was uploaded."
+        )
     url = push_to_hub(plan, token)
     print(f"pushed: {url}" + (f" (tag {plan.version})" if plan.version else ""))
-    print(f'load it with: pipeline("text-classification", model="{plan.repo_id}", revision="{plan.version or "main"}")')
+    print(
+        f'load it with: pipeline("text-classification", model="{plan.repo_id}", revision="{plan.version or "main"}")'
+    )
     return 0
 
 

@@ -17,15 +17,18 @@ import sys
 from pathlib import Path
 
 from coursekit.errors import friendly_errors
-from coursekit.publishing import verify_model_dir
+from coursekit.lessons.publishing import verify_model_dir
 
 
 def build_parser() -> argparse.ArgumentParser:
     """All of the script's settings, in one place."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("folder", type=Path, help="a folder written by prepare_model.py")
-    parser.add_argument("--without-weights", action="store_true",
-                        help="the weights may be missing (a hand-in); they must still be listed in the manifest")
+    parser.add_argument(
+        "--without-weights",
+        action="store_true",
+        help="the weights may be missing (a hand-in); they must still be listed in the manifest",
+    )
     return parser
 
 

@@ -44,8 +44,8 @@ os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 class Limits:
     """What one request may hold. Bounds keep one client from occupying the model for minutes."""
 
-    max_texts: int = 32        # one batch of the pipeline
-    max_chars: int = 2000      # a few times the longest trail post; the model reads ~128 tokens anyway
+    max_texts: int = 32  # one batch of the pipeline
+    max_chars: int = 2000  # a few times the longest trail post; the model reads ~128 tokens anyway
 
 
 LIMITS = Limits()
@@ -54,12 +54,17 @@ LIMITS = Limits()
 class PredictRequest(BaseModel):
     """The body of POST /predict: one text or a list of texts, and optionally a threshold for this request."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={
-        "examples": [{"texts": ["Blankets Creek is open!", "Closed after the storm."], "threshold": 0.9}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"texts": ["Blankets Creek is open!", "Closed after the storm."], "threshold": 0.9}]
+        },
+    )
 
     texts: str | list[str] = Field(description=f"one text, or a list of at most {LIMITS.max_texts} texts")
-    threshold: float | None = Field(default=None, ge=0, le=1,
-                                    description="confidence below this gives 'needs review' (default: the server's)")
+    threshold: float | None = Field(
+        default=None, ge=0, le=1, description="confidence below this gives 'needs review' (default: the server's)"
+    )
 
     @field_validator("texts")
     @classmethod
@@ -69,8 +74,10 @@ class PredictRequest(BaseModel):
         if not texts:
             raise ValueError("give at least one text")
         if len(texts) > LIMITS.max_texts:
-            raise ValueError(f"too many texts: {len(texts)}; at most {LIMITS.max_texts} per request, "
-                             "split them over several requests")
+            raise ValueError(
+                f"too many texts: {len(texts)}; at most {LIMITS.max_texts} per request, "
+                "split them over several requests"
+            )
         for number, text in enumerate(texts, start=1):
             if not text.strip():
                 raise ValueError(f"text {number} is empty")
@@ -109,12 +116,15 @@ def find_model_dir(model_dir: str | Path | None = None) -> Path:
 
 async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
     """422 with one short message per problem, without echoing the (possibly huge) input back."""
-    problems = [{"loc": list(error["loc"]), "msg": error["msg"].removeprefix("Value error, ")} for error in exc.errors()]
+    problems = [
+        {"loc": list(error["loc"]), "msg": error["msg"].removeprefix("Value error, ")} for error in exc.errors()
+    ]
     return JSONResponse(status_code=422, content={"detail": problems, "limits": asdict(LIMITS)})
 
 
-def create_app(model_dir: str | Path | None = None, threshold: float | None = DEFAULT_THRESHOLD,
-               device: str | None = None) -> FastAPI:
+def create_app(
+    model_dir: str | Path | None = None, threshold: float | None = DEFAULT_THRESHOLD, device: str | None = None
+) -> FastAPI:
     """The FastAPI app; the model is loaded once when the app starts (lifespan), not per request."""
     check_threshold(threshold)
 
@@ -124,8 +134,12 @@ def create_app(model_dir: str | Path | None = None, threshold: float | None = DE
         app.state.threshold = threshold
         yield
 
-    app = FastAPI(title="Trail-status classifier", version="1.0", lifespan=lifespan,
-                  description="Classifies texts with a fine-tuned transformer (Lab 7 of the course).")
+    app = FastAPI(
+        title="Trail-status classifier",
+        version="1.0",
+        lifespan=lifespan,
+        description="Classifies texts with a fine-tuned transformer (Lab 7 of the course).",
+    )
     app.add_exception_handler(RequestValidationError, validation_error)
 
     def classifier(request: Request) -> Classifier:
@@ -150,8 +164,11 @@ def create_app(model_dir: str | Path | None = None, threshold: float | None = DE
         """Classify one text or a list; confidence below the threshold gives the label 'needs review'."""
         threshold = body.threshold if body.threshold is not None else request.app.state.threshold
         predictions = classifier(request).predict(body.texts, threshold=threshold)
-        return {"model": classifier(request).model_dir.name, "threshold": threshold,
-                "predictions": [p.to_dict() for p in predictions]}
+        return {
+            "model": classifier(request).model_dir.name,
+            "threshold": threshold,
+            "predictions": [p.to_dict() for p in predictions],
+        }
 
     return app
 
@@ -162,14 +179,22 @@ app = create_app()
 
 def build_parser() -> argparse.ArgumentParser:
     """All of the script's settings, in one place."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("--model-dir", type=Path,
-                        help=f"model folder (default: ${MODEL_DIR_ENV}, else the Lab 4 model outputs/blankets_creek-minilm-l6)")
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
+    parser.add_argument(
+        "--model-dir",
+        type=Path,
+        help=f"model folder (default: ${MODEL_DIR_ENV}, else the Lab 4 model outputs/blankets_creek-minilm-l6)",
+    )
     parser.add_argument("--host", default="127.0.0.1", help="0.0.0.0 to accept connections from other machines")
     parser.add_argument("--port", type=int, default=8000)
-    parser.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD,
-                        help="default confidence threshold for 'needs review' (a request may set its own)")
+    parser.add_argument(
+        "--threshold",
+        type=float,
+        default=DEFAULT_THRESHOLD,
+        help="default confidence threshold for 'needs review' (a request may set its own)",
+    )
     parser.add_argument("--device", choices=DEVICES, help="default: the best available")
     parser.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     return parser
@@ -187,8 +212,9 @@ def main(argv: list[str] | None = None) -> int:
     import uvicorn
 
     print(f"serving {model_dir} on http://{args.host}:{args.port} (docs: /docs, stop with Ctrl+C)", flush=True)
-    uvicorn.run(create_app(model_dir, args.threshold, args.device), host=args.host, port=args.port,
-                log_level=args.log_level)
+    uvicorn.run(
+        create_app(model_dir, args.threshold, args.device), host=args.host, port=args.port, log_level=args.log_level
+    )
     return 0
 
 

@@ -20,16 +20,18 @@ from pathlib import Path
 
 from coursekit.data import read_table, require_columns
 from coursekit.errors import CourseError, friendly_errors
+from coursekit.lessons.dataset_checks import is_empty_text
+from coursekit.lessons.text import clean_social_text, count_tokens, plot_token_lengths, token_length_stats
 from coursekit.models import resolve_model
 from coursekit.paths import TRAIL_STATUS_CSV
-from coursekit.text import clean_social_text, count_tokens, plot_token_lengths, token_length_stats
-from coursekit.validation import is_empty_text
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line options (the defaults measure the trail posts for the course model)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data", type=Path, default=TRAIL_STATUS_CSV, help="data file (default: data/trail_status.csv)")
+    parser.add_argument(
+        "--data", type=Path, default=TRAIL_STATUS_CSV, help="data file (default: data/trail_status.csv)"
+    )
     parser.add_argument("--text-column", default="status", help="column holding the text (default: status)")
     parser.add_argument("--model", default="minilm-l6", help="model alias or directory whose tokenizer to use")
     parser.add_argument("--max-length", type=int, default=64, help="the max_length to evaluate (default: 64)")
@@ -57,7 +59,9 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     args = parse_args(argv)
     if args.max_length < 2 or args.batch_size < 1:
-        raise CourseError(f"--max-length must be >= 2 and --batch-size >= 1 (got {args.max_length}, {args.batch_size})")
+        raise CourseError(
+            f"--max-length must be >= 2 and --batch-size >= 1 (got {args.max_length}, {args.batch_size})"
+        )
     texts, skipped = load_texts(args.data, args.text_column, args.clean)
     from transformers import AutoTokenizer
 
@@ -65,15 +69,23 @@ def main(argv: list[str] | None = None) -> int:
     tokenizer = AutoTokenizer.from_pretrained(choice.path)
     lengths = count_tokens(tokenizer, texts)
     stats = token_length_stats(lengths, args.max_length, args.batch_size)
-    print(f"data: {args.data.name} column {args.text_column!r}{' (cleaned)' if args.clean else ''}: "
-          f"{stats.n_texts} texts ({skipped} empty skipped)")
+    print(
+        f"data: {args.data.name} column {args.text_column!r}{' (cleaned)' if args.clean else ''}: "
+        f"{stats.n_texts} texts ({skipped} empty skipped)"
+    )
     print(f"tokenizer: {choice.name}")
-    print(f"tokens per text: mean {stats.mean_tokens:.1f}, p50 {stats.p50_tokens}, "
-          f"p95 {stats.p95_tokens}, max {stats.max_tokens}")
-    print(f"max_length {stats.max_length}: {stats.share_truncated:.1%} of texts truncated "
-          f"({round(stats.share_truncated * stats.n_texts)} of {stats.n_texts})")
-    print(f"padding waste at batch size {stats.batch_size}: padding='max_length' "
-          f"{stats.padding_waste_max_length:.1%}, dynamic padding {stats.padding_waste_dynamic:.1%}")
+    print(
+        f"tokens per text: mean {stats.mean_tokens:.1f}, p50 {stats.p50_tokens}, "
+        f"p95 {stats.p95_tokens}, max {stats.max_tokens}"
+    )
+    print(
+        f"max_length {stats.max_length}: {stats.share_truncated:.1%} of texts truncated "
+        f"({round(stats.share_truncated * stats.n_texts)} of {stats.n_texts})"
+    )
+    print(
+        f"padding waste at batch size {stats.batch_size}: padding='max_length' "
+        f"{stats.padding_waste_max_length:.1%}, dynamic padding {stats.padding_waste_dynamic:.1%}"
+    )
     if args.plot:
         args.plot.parent.mkdir(parents=True, exist_ok=True)
         plot_token_lengths(lengths, args.max_length, f"Token lengths: {args.data.name}", args.plot)

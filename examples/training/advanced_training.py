@@ -30,10 +30,16 @@ import transformers
 from transformers import DataCollatorWithPadding, EarlyStoppingCallback, PrinterCallback, Trainer, TrainingArguments
 from transformers.trainer_utils import get_last_checkpoint
 
-from coursekit.callbacks import JsonlLoggerCallback, StopAtStepCallback, overfitting_epochs, per_epoch, plot_learning_curves
 from coursekit.data import load_labelled_texts
 from coursekit.device import describe_device, detect_device, precision_settings
 from coursekit.errors import CourseError, friendly_errors
+from coursekit.lessons.callbacks import (
+    JsonlLoggerCallback,
+    StopAtStepCallback,
+    overfitting_epochs,
+    per_epoch,
+    plot_learning_curves,
+)
 from coursekit.logs import quiet_libraries
 from coursekit.metrics import make_compute_metrics
 from coursekit.models import count_parameters, load_tokenizer_and_model, resolve_model
@@ -51,18 +57,25 @@ def build_parser() -> argparse.ArgumentParser:
     parser = lab4.build_parser(default_model="minilm-l6")
     parser.description = __doc__.split("\n\n")[0]
     parser.set_defaults(epochs=4, max_length=64)
-    parser.add_argument("--patience", type=int, default=2,
-                        help="stop after this many evaluations without a better validation macro F1")
+    parser.add_argument(
+        "--patience", type=int, default=2, help="stop after this many evaluations without a better validation macro F1"
+    )
     parser.add_argument("--scheduler", choices=SCHEDULERS, default="linear", help="learning-rate schedule")
     parser.add_argument("--warmup", type=float, default=0.1, help="warmup as a ratio of all steps (a float < 1)")
     parser.add_argument("--weight-decay", type=float, default=0.01)
     parser.add_argument("--eval-steps", type=int, default=20, help="evaluate, log and checkpoint every N steps")
-    parser.add_argument("--save-total-limit", type=int, default=2,
-                        help="checkpoints kept on disk (the best one is always kept)")
-    parser.add_argument("--stop-after-steps", type=int, default=None,
-                        help="stop (as if interrupted) after N steps, keeping a checkpoint there")
-    parser.add_argument("--resume", action="store_true",
-                        help="continue the interrupted run in --output from its last checkpoint")
+    parser.add_argument(
+        "--save-total-limit", type=int, default=2, help="checkpoints kept on disk (the best one is always kept)"
+    )
+    parser.add_argument(
+        "--stop-after-steps",
+        type=int,
+        default=None,
+        help="stop (as if interrupted) after N steps, keeping a checkpoint there",
+    )
+    parser.add_argument(
+        "--resume", action="store_true", help="continue the interrupted run in --output from its last checkpoint"
+    )
     return parser
 
 
@@ -74,8 +87,10 @@ def check_advanced_settings(args: argparse.Namespace) -> None:
     if not 0 <= args.warmup < 1:
         raise CourseError("--warmup is a ratio of all steps: use a number in [0, 1), e.g. 0.1.")
     if args.stop_after_steps is not None and (args.stop_after_steps < 1 or args.stop_after_steps % args.eval_steps):
-        raise CourseError(f"--stop-after-steps must be a positive multiple of --eval-steps ({args.eval_steps}), "
-                          "so that the interrupted run ends on an evaluation and a checkpoint.")
+        raise CourseError(
+            f"--stop-after-steps must be a positive multiple of --eval-steps ({args.eval_steps}), "
+            "so that the interrupted run ends on an evaluation and a checkpoint."
+        )
 
 
 def prepare_run_dir(args: argparse.Namespace) -> str | None:
@@ -96,10 +111,10 @@ def training_arguments(args: argparse.Namespace, learning_rate: float, device: s
         output_dir=str(args.output / "checkpoints"),
         eval_strategy="steps",
         eval_steps=args.eval_steps,
-        save_strategy="steps",            # must match eval_strategy for load_best_model_at_end
+        save_strategy="steps",  # must match eval_strategy for load_best_model_at_end
         save_steps=args.eval_steps,
         save_total_limit=args.save_total_limit,
-        load_best_model_at_end=True,      # without it EarlyStoppingCallback only warns: you keep the LAST model
+        load_best_model_at_end=True,  # without it EarlyStoppingCallback only warns: you keep the LAST model
         metric_for_best_model=METRIC,
         greater_is_better=True,
         logging_steps=max(1, args.eval_steps // 2),
@@ -108,7 +123,7 @@ def training_arguments(args: argparse.Namespace, learning_rate: float, device: s
         per_device_eval_batch_size=64,
         learning_rate=learning_rate,
         lr_scheduler_type=args.scheduler,
-        warmup_steps=args.warmup,         # a float is a ratio of all steps (warmup_ratio is gone)
+        warmup_steps=args.warmup,  # a float is a ratio of all steps (warmup_ratio is gone)
         weight_decay=args.weight_decay,
         optim="adamw_torch",
         train_sampling_strategy="group_by_length",
@@ -124,8 +139,10 @@ def best_metrics(trainer: Trainer, model_name: str, test: dict, max_epochs: floa
     """The Lab 5 hand-in record: where the best checkpoint was, when training stopped, and test scores."""
     state = trainer.state
     if state.best_model_checkpoint is None:
-        raise CourseError(f"the run ended after {state.global_step} steps without an evaluation; "
-                          "use a smaller --eval-steps or more --epochs.")
+        raise CourseError(
+            f"the run ended after {state.global_step} steps without an evaluation; "
+            "use a smaller --eval-steps or more --epochs."
+        )
     best_step = int(Path(state.best_model_checkpoint).name.split("-")[-1])
     best_eval = next(log for log in state.log_history if "eval_loss" in log and log["step"] == best_step)
     return {
@@ -146,24 +163,45 @@ def best_metrics(trainer: Trainer, model_name: str, test: dict, max_epochs: floa
 def write_config(args: argparse.Namespace, learning_rate: float) -> None:
     """Save the settings first, so an interrupted run can be resumed or replaced with --overwrite."""
     config = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}
-    (args.output / "training_config.json").write_text(json.dumps(config | {"learning_rate": learning_rate}, indent=2) + "\n")
+    (args.output / "training_config.json").write_text(
+        json.dumps(config | {"learning_rate": learning_rate}, indent=2) + "\n"
+    )
 
 
-def save_results(trainer: Trainer, args: argparse.Namespace, encoded, data, model_name: str, train_seconds: float) -> dict:
+def save_results(
+    trainer: Trainer, args: argparse.Namespace, encoded, data, model_name: str, train_seconds: float
+) -> dict:
     """Save the restored best model and write test predictions, metrics, best_metrics and the learning curves."""
     trainer.save_model(str(args.output))  # the restored best model, its config and tokenizer
     shutil.rmtree(args.output / "checkpoints", ignore_errors=True)  # hundreds of MB of optimizer state
-    test = lab4.write_test_predictions(trainer, encoded["test"], data.label_names, args.output / "test_predictions.csv")
+    test = lab4.write_test_predictions(
+        trainer, encoded["test"], data.label_names, args.output / "test_predictions.csv"
+    )
     best = best_metrics(trainer, model_name, test, args.epochs)
     trainer.remove_callback(JsonlLoggerCallback)  # the log ends with training; this evaluates the restored model
-    validation = {k.removeprefix("eval_"): round(v, 4) for k, v in trainer.evaluate().items()
-                  if not k.endswith(("_runtime", "_per_second"))}
+    validation = {
+        k.removeprefix("eval_"): round(v, 4)
+        for k, v in trainer.evaluate().items()
+        if not k.endswith(("_runtime", "_per_second"))
+    }
     (args.output / "best_metrics.json").write_text(json.dumps(best, indent=2) + "\n")
-    (args.output / "metrics.json").write_text(json.dumps({
-        "model": model_name, "parameters": count_parameters(trainer.model), "train_seconds": train_seconds,
-        "train_size": len(encoded["train"]), "validation_size": len(encoded["validation"]),
-        "test_size": len(encoded["test"]), "best": best, "validation": validation, "test": test,
-    }, indent=2) + "\n")
+    (args.output / "metrics.json").write_text(
+        json.dumps(
+            {
+                "model": model_name,
+                "parameters": count_parameters(trainer.model),
+                "train_seconds": train_seconds,
+                "train_size": len(encoded["train"]),
+                "validation_size": len(encoded["validation"]),
+                "test_size": len(encoded["test"]),
+                "best": best,
+                "validation": validation,
+                "test": test,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
     plot_learning_curves(args.output / "training_log.jsonl", args.output / "learning_curves.png")
     return best
 
@@ -178,10 +216,12 @@ def train(args: argparse.Namespace) -> dict | None:
     transformers.set_seed(args.seed)
     device = detect_device()
     learning_rate = args.learning_rate or choice.learning_rate
-    print(f"model:     {choice.description}\ndevice:    {describe_device(device)}\n"
-          f"precision: {precision_settings(device)[1]}\n"
-          f"schedule:  {args.scheduler}, lr {learning_rate:g}, warmup {args.warmup:g}, weight decay {args.weight_decay:g}\n"
-          f"output:    {args.output}" + (f"\nresuming:  {Path(resume_from).name}" if resume_from else ""))
+    print(
+        f"model:     {choice.description}\ndevice:    {describe_device(device)}\n"
+        f"precision: {precision_settings(device)[1]}\n"
+        f"schedule:  {args.scheduler}, lr {learning_rate:g}, warmup {args.warmup:g}, weight decay {args.weight_decay:g}\n"
+        f"output:    {args.output}" + (f"\nresuming:  {Path(resume_from).name}" if resume_from else "")
+    )
     write_config(args, learning_rate)
 
     splits = lab4.split_dataset(data, args.test_size, args.validation_size, args.seed)
@@ -191,21 +231,29 @@ def train(args: argparse.Namespace) -> dict | None:
     tokenizer, model = load_tokenizer_and_model(choice, data.id2label)
     encoded = lab4.tokenize_splits(splits, tokenizer, args.max_length)
     stopper = StopAtStepCallback(args.stop_after_steps) if args.stop_after_steps else None
-    callbacks = [EarlyStoppingCallback(early_stopping_patience=args.patience),
-                 JsonlLoggerCallback(args.output / "training_log.jsonl")] + ([stopper] if stopper else [])
+    callbacks = [
+        EarlyStoppingCallback(early_stopping_patience=args.patience),
+        JsonlLoggerCallback(args.output / "training_log.jsonl"),
+    ] + ([stopper] if stopper else [])
     trainer = Trainer(
-        model=model, args=training_arguments(args, learning_rate, device),
-        train_dataset=encoded["train"], eval_dataset=encoded["validation"],
-        processing_class=tokenizer, data_collator=DataCollatorWithPadding(tokenizer),
-        compute_metrics=make_compute_metrics(data.label_names), callbacks=callbacks,
+        model=model,
+        args=training_arguments(args, learning_rate, device),
+        train_dataset=encoded["train"],
+        eval_dataset=encoded["validation"],
+        processing_class=tokenizer,
+        data_collator=DataCollatorWithPadding(tokenizer),
+        compute_metrics=make_compute_metrics(data.label_names),
+        callbacks=callbacks,
     )
     if args.no_progress:
         trainer.remove_callback(PrinterCallback)
     started = time.perf_counter()
     trainer.train(resume_from_checkpoint=resume_from)
     if stopper and stopper.fired:
-        print(f"\ninterrupted at step {trainer.state.global_step} of {trainer.state.max_steps}; "
-              f"checkpoint kept in {args.output / 'checkpoints'}. Continue with the same arguments plus --resume.")
+        print(
+            f"\ninterrupted at step {trainer.state.global_step} of {trainer.state.max_steps}; "
+            f"checkpoint kept in {args.output / 'checkpoints'}. Continue with the same arguments plus --resume."
+        )
         return None
     return save_results(trainer, args, encoded, data, choice.name, round(time.perf_counter() - started, 1))
 
@@ -217,12 +265,19 @@ def print_report(output: Path, best: dict) -> None:
     for row in rows:
         print(f"{row['epoch']:5d}  {row['train_loss']:10.3f}  {row['eval_loss']:8.3f}  {row[f'eval_{METRIC}']:12.3f}")
     rising = overfitting_epochs(rows)
-    print("overfitting: validation loss rose while training loss fell in epoch(s) "
-          + ", ".join(map(str, rising)) if rising else "overfitting: not seen (validation loss never rose while training loss fell)")
+    print(
+        "overfitting: validation loss rose while training loss fell in epoch(s) " + ", ".join(map(str, rising))
+        if rising
+        else "overfitting: not seen (validation loss never rose while training loss fell)"
+    )
     stop = "early stopping" if best["early_stopped"] else "the epoch limit"
-    print(f"stopped by {stop} at step {best['stopped_step']} (epoch {best['stopped_epoch']:.2f} of {best['max_epochs']:g})")
-    print(f"best checkpoint: step {best['best_step']} (epoch {best['best_epoch']:.2f}), "
-          f"validation macro F1 {best['best_value']:.3f} - restored and saved")
+    print(
+        f"stopped by {stop} at step {best['stopped_step']} (epoch {best['stopped_epoch']:.2f} of {best['max_epochs']:g})"
+    )
+    print(
+        f"best checkpoint: step {best['best_step']} (epoch {best['best_epoch']:.2f}), "
+        f"validation macro F1 {best['best_value']:.3f} - restored and saved"
+    )
     print(f"test: accuracy {best['test_accuracy']:.3f}  macro F1 {best['test_f1_macro']:.3f}")
     print(f"saved to {output}: model, training_log.jsonl, learning_curves.png, metrics.json, best_metrics.json")
 

@@ -52,25 +52,43 @@ DEMO_POSTS = [
 
 def build_parser(default_model: str = DEFAULT_MODEL) -> argparse.ArgumentParser:
     """All of the script's settings, in one place."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
     parser.add_argument("--data", type=Path, default=TRAIL_STATUS_CSV, help="CSV/TSV/JSON/JSONL/Parquet file")
     parser.add_argument("--text-column", default="status")
     parser.add_argument("--label-column", default="Blankets_Creek")
-    parser.add_argument("--label-names", type=lambda s: [n.strip() for n in s.split(",")], default=None,
-                        help="names for numeric labels 0,1,... in order, e.g. 'closed,open' "
-                             "(default: closed,open for the trail columns; text labels name themselves)")
-    parser.add_argument("--model", default=default_model,
-                        help="alias (minilm-l6, minilm-l3, minilm-l6-random, mpnet), a model directory, or a Hub id")
+    parser.add_argument(
+        "--label-names",
+        type=lambda s: [n.strip() for n in s.split(",")],
+        default=None,
+        help="names for numeric labels 0,1,... in order, e.g. 'closed,open' "
+        "(default: closed,open for the trail columns; text labels name themselves)",
+    )
+    parser.add_argument(
+        "--model",
+        default=default_model,
+        help="alias (minilm-l6, minilm-l3, minilm-l6-random, mpnet), a model directory, or a Hub id",
+    )
     parser.add_argument("--epochs", type=float, default=4)
     parser.add_argument("--batch-size", type=int, default=16)
-    parser.add_argument("--learning-rate", type=float, default=None,
-                        help="default: the value that suits the chosen model (e.g. 3e-4 for minilm-l6)")
-    parser.add_argument("--max-length", type=int, default=96,
-                        help="longer texts are truncated; shorter ones are padded per batch, not to this length")
+    parser.add_argument(
+        "--learning-rate",
+        type=float,
+        default=None,
+        help="default: the value that suits the chosen model (e.g. 3e-4 for minilm-l6)",
+    )
+    parser.add_argument(
+        "--max-length",
+        type=int,
+        default=96,
+        help="longer texts are truncated; shorter ones are padded per batch, not to this length",
+    )
     parser.add_argument("--test-size", type=float, default=0.15)
     parser.add_argument("--validation-size", type=float, default=0.15)
-    parser.add_argument("--max-train-rows", type=int, default=None, help="use only this many training rows (quick runs)")
+    parser.add_argument(
+        "--max-train-rows", type=int, default=None, help="use only this many training rows (quick runs)"
+    )
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--output", type=Path, default=None, help="run directory (default: outputs/<label>-<model>)")
     parser.add_argument("--overwrite", action="store_true", help="replace an earlier run in --output")
@@ -147,10 +165,14 @@ def prepare_output_dir(path: Path, overwrite: bool) -> None:
     """Create the run directory; replace an earlier run only when asked, never a foreign folder."""
     if path.exists() and any(path.iterdir()):
         if not overwrite:
-            raise CourseError(f"{path} already holds a run. Pass --overwrite to replace it, or choose another --output.")
+            raise CourseError(
+                f"{path} already holds a run. Pass --overwrite to replace it, or choose another --output."
+            )
         if not (path / "training_config.json").is_file():
-            raise CourseError(f"{path} is not empty and was not written by this script; refusing to delete it. "
-                              "Choose another --output.")
+            raise CourseError(
+                f"{path} is not empty and was not written by this script; refusing to delete it. "
+                "Choose another --output."
+            )
         shutil.rmtree(path)
     path.mkdir(parents=True, exist_ok=True)
 
@@ -177,7 +199,8 @@ def validation_history(trainer: Trainer) -> list[dict]:
     """Per-epoch validation metrics from the trainer's log, rounded for humans."""
     return [
         {k.removeprefix("eval_"): round(v, 4) for k, v in entry.items() if not k.endswith(("_runtime", "_per_second"))}
-        for entry in trainer.state.log_history if "eval_loss" in entry
+        for entry in trainer.state.log_history
+        if "eval_loss" in entry
     ]
 
 
@@ -189,12 +212,14 @@ def write_test_predictions(trainer: Trainer, test_split: Dataset, label_names: l
     output = trainer.predict(test_split)
     probabilities = torch.softmax(torch.from_numpy(output.predictions), dim=-1).numpy()
     predicted = probabilities.argmax(axis=-1)
-    pd.DataFrame({
-        "text": test_split["text"],
-        "true_label": [label_names[i] for i in output.label_ids],
-        "predicted_label": [label_names[i] for i in predicted],
-        "confidence": probabilities.max(axis=-1).round(4),
-    }).to_csv(path, index=False)
+    pd.DataFrame(
+        {
+            "text": test_split["text"],
+            "true_label": [label_names[i] for i in output.label_ids],
+            "predicted_label": [label_names[i] for i in predicted],
+            "confidence": probabilities.max(axis=-1).round(4),
+        }
+    ).to_csv(path, index=False)
     return {k: round(v, 4) for k, v in classification_metrics(output.label_ids, predicted, label_names).items()}
 
 
@@ -202,9 +227,15 @@ def save_config(args: argparse.Namespace, choice: ModelChoice, learning_rate: fl
     """Write every setting before training starts: it also marks the folder as a run of this script,
     so ``--overwrite`` may replace it even when the run was interrupted."""
     config = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}
-    config.update(learning_rate=learning_rate, model_path=choice.path, model_description=choice.description,
-                  device=device, python=platform.python_version(), torch=torch.__version__,
-                  transformers=transformers.__version__)
+    config.update(
+        learning_rate=learning_rate,
+        model_path=choice.path,
+        model_description=choice.description,
+        device=device,
+        python=platform.python_version(),
+        torch=torch.__version__,
+        transformers=transformers.__version__,
+    )
     (args.output / "training_config.json").write_text(json.dumps(config, indent=2) + "\n")
 
 
@@ -221,7 +252,9 @@ def train(args: argparse.Namespace) -> RunResult:
 
     splits = split_dataset(data, args.test_size, args.validation_size, args.seed)
     if args.max_train_rows:
-        splits["train"] = splits["train"].shuffle(seed=args.seed).select(range(min(args.max_train_rows, len(splits["train"]))))
+        splits["train"] = (
+            splits["train"].shuffle(seed=args.seed).select(range(min(args.max_train_rows, len(splits["train"]))))
+        )
     tokenizer, model = load_tokenizer_and_model(choice, data.id2label)
     encoded = tokenize_splits(splits, tokenizer, args.max_length)
     learning_rate = args.learning_rate or choice.learning_rate
@@ -243,12 +276,22 @@ def train(args: argparse.Namespace) -> RunResult:
 
     trainer.save_model(str(args.output))  # model, config (with id2label) and tokenizer
     shutil.rmtree(args.output / "trainer", ignore_errors=True)
-    test_metrics = write_test_predictions(trainer, encoded["test"], data.label_names, args.output / "test_predictions.csv")
+    test_metrics = write_test_predictions(
+        trainer, encoded["test"], data.label_names, args.output / "test_predictions.csv"
+    )
     result = RunResult(
-        model=choice.name, model_description=choice.description, label_column=args.label_column,
-        label_names=data.label_names, parameters=count_parameters(model), train_seconds=train_seconds,
-        train_size=len(splits["train"]), validation_size=len(splits["validation"]), test_size=len(splits["test"]),
-        validation_history=validation_history(trainer), test=test_metrics, output_dir=str(args.output),
+        model=choice.name,
+        model_description=choice.description,
+        label_column=args.label_column,
+        label_names=data.label_names,
+        parameters=count_parameters(model),
+        train_seconds=train_seconds,
+        train_size=len(splits["train"]),
+        validation_size=len(splits["validation"]),
+        test_size=len(splits["test"]),
+        validation_history=validation_history(trainer),
+        test=test_metrics,
+        output_dir=str(args.output),
     )
     (args.output / "metrics.json").write_text(json.dumps(asdict(result), indent=2) + "\n")
     return result
@@ -256,14 +299,20 @@ def train(args: argparse.Namespace) -> RunResult:
 
 def print_report(result: RunResult) -> None:
     """Validation metrics per epoch, then the test metrics that count."""
-    print(f"\n{result.model}: {result.parameters / 1e6:.1f}M parameters, trained in {result.train_seconds:.0f} s "
-          f"on {result.train_size} posts")
+    print(
+        f"\n{result.model}: {result.parameters / 1e6:.1f}M parameters, trained in {result.train_seconds:.0f} s "
+        f"on {result.train_size} posts"
+    )
     for epoch in result.validation_history:
-        print(f"  epoch {epoch['epoch']:.0f}: validation loss {epoch['loss']:.3f}  accuracy {epoch['accuracy']:.3f}"
-              f"  macro F1 {epoch['f1_macro']:.3f}")
+        print(
+            f"  epoch {epoch['epoch']:.0f}: validation loss {epoch['loss']:.3f}  accuracy {epoch['accuracy']:.3f}"
+            f"  macro F1 {epoch['f1_macro']:.3f}"
+        )
     test = result.test
-    print(f"test ({result.test_size} posts): accuracy {test['accuracy']:.3f}  precision {test['precision_weighted']:.3f}"
-          f"  recall {test['recall_weighted']:.3f}  F1 weighted {test['f1_weighted']:.3f}  F1 macro {test['f1_macro']:.3f}")
+    print(
+        f"test ({result.test_size} posts): accuracy {test['accuracy']:.3f}  precision {test['precision_weighted']:.3f}"
+        f"  recall {test['recall_weighted']:.3f}  F1 weighted {test['f1_weighted']:.3f}  F1 macro {test['f1_macro']:.3f}"
+    )
     print(f"saved to {result.output_dir}")
 
 

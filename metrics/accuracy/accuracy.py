@@ -17,7 +17,9 @@ class Accuracy(evaluate.Metric):
         return evaluate.MetricInfo(
             description="Accuracy: the share of predictions that equal the references.",
             citation="scikit-learn: Machine Learning in Python, Pedregosa et al., JMLR 12, 2011.",
-            features=datasets.Features({"predictions": datasets.Value("int64"), "references": datasets.Value("int64")}),
+            features=datasets.Features(
+                {"predictions": datasets.Value("int64"), "references": datasets.Value("int64")}
+            ),
         )
 
     def _compute(self, predictions, references, sample_weight=None, **kwargs) -> dict:

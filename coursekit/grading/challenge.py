@@ -1,11 +1,11 @@
 """Make a lab's challenge inputs (for students) and hidden answers (for the instructor).
 
 Usage:
-    python -m coursekit.challenge make --lab 4 --seed SECRET --out DIR [--rows 150]
+    python -m coursekit.grading.challenge make --lab 4 --seed SECRET --out DIR [--rows 150]
 
 Lab 4: DIR/posts.csv (``id,text``) holds fresh trail posts from data/generate_trail_status.py; DIR/answers.csv
 (``id,label``, label = Blankets_Creek status as open/closed) stays with the instructor and is passed to
-``python -m coursekit.grade --answers``. Posts that nearly duplicate a training text in
+``python -m coursekit.grading.grade --answers``. Posts that nearly duplicate a training text in
 data/trail_status.csv (word Jaccard ≥ 0.8) are dropped and replaced, so the challenge cannot be solved
 by memorising the training data. The same seed gives the same files; use a secret seed for real grading
 (data/challenges/lab-4/posts.csv was made with the public seed 2026).
@@ -39,19 +39,25 @@ def load_generator(path: Path = GENERATOR) -> ModuleType:
     spec.loader.exec_module(module)
     for name in ("generate", "tokens", "jaccard"):
         if not hasattr(module, name):
-            raise CourseError(f"{path} has no function {name}(); the challenge maker needs generate(seed, n_rows), "
-                              "tokens(text) and jaccard(a, b).")
+            raise CourseError(
+                f"{path} has no function {name}(); the challenge maker needs generate(seed, n_rows), "
+                "tokens(text) and jaccard(a, b)."
+            )
     return module
 
 
 def training_token_sets(generator: ModuleType, training_csv: Path) -> list[frozenset]:
     """Word sets of every training text, to keep challenge posts away from them."""
     if not training_csv.is_file():
-        raise CourseError(f"training data not found: {training_csv}. Run `python data/generate_trail_status.py` first.")
+        raise CourseError(
+            f"training data not found: {training_csv}. Run `python data/generate_trail_status.py` first."
+        )
     with training_csv.open(encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle)
         if "status" not in (reader.fieldnames or []):
-            raise CourseError(f"{training_csv}: no 'status' column; expected the trail data (status,Blankets_Creek,Rope_Mill).")
+            raise CourseError(
+                f"{training_csv}: no 'status' column; expected the trail data (status,Blankets_Creek,Rope_Mill)."
+            )
         return [generator.tokens(row["status"]) for row in reader]
 
 
@@ -94,11 +100,15 @@ def write_csv(path: Path, header: list[str], rows: list[tuple]) -> None:
         writer.writerows(rows)
 
 
-def make(lab: int, seed: int, out: Path, rows: int = DEFAULT_ROWS, training_csv: Path = TRAIL_STATUS_CSV) -> tuple[Path, Path]:
+def make(
+    lab: int, seed: int, out: Path, rows: int = DEFAULT_ROWS, training_csv: Path = TRAIL_STATUS_CSV
+) -> tuple[Path, Path]:
     """Write ``out/posts.csv`` (students) and ``out/answers.csv`` (instructor); return both paths."""
     if lab not in CHALLENGE_LABS:
-        raise CourseError(f"lab {lab} has no generated challenge inputs (only lab {', '.join(map(str, CHALLENGE_LABS))}); "
-                          "its challenge works on the course data, see labs/instructors.md.")
+        raise CourseError(
+            f"lab {lab} has no generated challenge inputs (only lab {', '.join(map(str, CHALLENGE_LABS))}); "
+            "its challenge works on the course data, see labs/instructors.md."
+        )
     triples = lab4_rows(seed, rows, training_csv)
     posts, answers = out / "posts.csv", out / "answers.csv"
     write_csv(posts, ["id", "text"], [(i, text) for i, text, _ in triples])
@@ -107,15 +117,19 @@ def make(lab: int, seed: int, out: Path, rows: int = DEFAULT_ROWS, training_csv:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m coursekit.challenge", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m coursekit.grading.challenge", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     maker = commands.add_parser("make", help="write posts.csv (for students) and answers.csv (keep secret)")
     maker.add_argument("--lab", type=int, required=True, help="lab number (4)")
     maker.add_argument("--seed", type=int, required=True, help="secret seed; the same seed gives the same files")
     maker.add_argument("--out", type=Path, required=True, help="folder for posts.csv and answers.csv")
     maker.add_argument("--rows", type=int, default=DEFAULT_ROWS, help=f"number of posts (default {DEFAULT_ROWS})")
-    maker.add_argument("--training", type=Path, default=TRAIL_STATUS_CSV,
-                       help="training CSV the posts must not duplicate (default data/trail_status.csv)")
+    maker.add_argument(
+        "--training",
+        type=Path,
+        default=TRAIL_STATUS_CSV,
+        help="training CSV the posts must not duplicate (default data/trail_status.csv)",
+    )
     return parser.parse_args(argv)
 
 
@@ -125,7 +139,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     posts, answers = make(args.lab, args.seed, args.out, args.rows, args.training)
     print(f"wrote {posts} ({args.rows} posts): hand this to students")
-    print(f"wrote {answers}: keep it secret; grade with python -m coursekit.grade SUBMISSIONS --lab {args.lab} --answers {answers}")
+    print(
+        f"wrote {answers}: keep it secret; grade with python -m coursekit.grading.grade SUBMISSIONS --lab {args.lab} --answers {answers}"
+    )
     return 0
 
 

@@ -34,7 +34,7 @@ def _drop_url(match: re.Match) -> str:
     """Remove a URL but keep punctuation that ends the sentence after it ("see x.org/a." -> "see .")."""
     url = match.group(0)
     stripped = url.rstrip(TRAILING_PUNCTUATION)
-    return url[len(stripped):]
+    return url[len(stripped) :]
 
 
 def clean_social_text(text: str) -> str:
@@ -49,8 +49,10 @@ def clean_social_text(text: str) -> str:
     or an emoji can carry meaning.
     """
     if not isinstance(text, str):
-        raise CourseError(f"clean_social_text expects a string, got {type(text).__name__} ({text!r}); "
-                          "drop or fill empty rows before cleaning")
+        raise CourseError(
+            f"clean_social_text expects a string, got {type(text).__name__} ({text!r}); "
+            "drop or fill empty rows before cleaning"
+        )
     text = URL.sub(_drop_url, text)
     text = MENTION.sub("@user", text)
     text = HASHTAG.sub(_split_hashtag, text)
@@ -90,7 +92,7 @@ def padding_waste(lengths: list[int], max_length: int, batch_size: int, dynamic:
         raise CourseError("no texts to measure")
     real = padded = 0
     for start in range(0, len(lengths), batch_size):
-        batch = [min(n, max_length) for n in lengths[start:start + batch_size]]
+        batch = [min(n, max_length) for n in lengths[start : start + batch_size]]
         width = max(batch) if dynamic else max_length
         real += sum(batch)
         padded += width * len(batch)
@@ -141,8 +143,7 @@ def plot_token_lengths(lengths: list[int], max_length: int, title: str, path=Non
     share = sum(n > max_length for n in lengths) / len(lengths)
     fig, ax = plt.subplots(figsize=(7, 3.5))
     ax.hist(lengths, bins=range(0, max(lengths) + 5, 2), color="#4C72B0")
-    ax.axvline(max_length, color="#C44E52", linestyle="--",
-               label=f"max_length={max_length} (truncates {share:.1%})")
+    ax.axvline(max_length, color="#C44E52", linestyle="--", label=f"max_length={max_length} (truncates {share:.1%})")
     ax.set(title=title, xlabel="tokens per text (incl. [CLS] and [SEP])", ylabel="number of texts")
     ax.legend()
     fig.tight_layout()

@@ -1,6 +1,6 @@
 """Dynamic int8 quantisation of a saved classifier on CPU, measured honestly (Lab 8, optional part).
 
-    from coursekit.quantization import compare_quantized
+    from coursekit.lessons.quantization import compare_quantized
     report = compare_quantized("outputs/blankets_creek-minilm-l6")
     print(report.rows())    # accuracy, macro F1, size and texts/s before and after
 
@@ -28,8 +28,10 @@ import pandas as pd
 from coursekit.errors import CourseError
 from coursekit.paths import DATA_DIR, PROJECT_ROOT
 
-DEPRECATION_NOTE = ("torch.ao.quantization is deprecated in torch 2.13 (torchao's quantize_ replaces it) "
-                    "but quantize_dynamic still works")
+DEPRECATION_NOTE = (
+    "torch.ao.quantization is deprecated in torch 2.13 (torchao's quantize_ replaces it) "
+    "but quantize_dynamic still works"
+)
 
 
 @dataclass
@@ -49,29 +51,33 @@ def find_data_file(value: str) -> Path:
     for candidate in (raw, PROJECT_ROOT / value, DATA_DIR / raw.name):
         if candidate.is_file():
             return candidate
-    raise CourseError(f"the run's data file {value!r} was not found (also looked in {DATA_DIR}). The test split is "
-                      "recomputed from it: copy the file back, or pass --data.")
+    raise CourseError(
+        f"the run's data file {value!r} was not found (also looked in {DATA_DIR}). The test split is "
+        "recomputed from it: copy the file back, or pass --data."
+    )
 
 
 def run_test_split(run_dir: Path, data: Path | None = None) -> TestSplit:
     """Recompute a run's test split from its training_config.json, as examples/training/classifier.py made it."""
     from coursekit.data import load_labelled_texts
-    from coursekit.publishing import TRAINING_CONFIG, read_json
+    from coursekit.lessons.publishing import TRAINING_CONFIG, read_json
     from coursekit.scripts import load_example
 
     config = read_json(run_dir / TRAINING_CONFIG, "the run's settings: data file, columns, split sizes and seed")
     data_file = data or find_data_file(str(config["data"]))
     labelled = load_labelled_texts(data_file, config["text_column"], config["label_column"], config.get("label_names"))
     splits = load_example("training/classifier.py").split_dataset(
-        labelled, config["test_size"], config["validation_size"], config["seed"])
+        labelled, config["test_size"], config["validation_size"], config["seed"]
+    )
     test = splits["test"]
     predictions = run_dir / "test_predictions.csv"
     texts, labels = list(test["text"]), list(test["label"])
     matches = None
     if predictions.is_file():
         saved = pd.read_csv(predictions, keep_default_na=False)
-        matches = (saved["text"].tolist() == texts
-                   and saved["true_label"].tolist() == [labelled.label_names[i] for i in labels])
+        matches = saved["text"].tolist() == texts and saved["true_label"].tolist() == [
+            labelled.label_names[i] for i in labels
+        ]
     return TestSplit(texts, labels, labelled.label_names, data_file, matches)
 
 
@@ -83,8 +89,13 @@ def predict(model, tokenizer, texts: list[str], max_length: int, batch_size: int
     model.eval()
     with torch.inference_mode():
         for start in range(0, len(texts), batch_size):
-            batch = tokenizer(texts[start:start + batch_size], truncation=True, max_length=max_length,
-                              padding=True, return_tensors="pt")
+            batch = tokenizer(
+                texts[start : start + batch_size],
+                truncation=True,
+                max_length=max_length,
+                padding=True,
+                return_tensors="pt",
+            )
             began = time.perf_counter()
             logits = model(**batch).logits
             seconds += time.perf_counter() - began
@@ -164,13 +175,18 @@ def score(name: str, model, tokenizer, split: TestSplit, max_length: int, batch_
     return ModelScore(name, metrics["accuracy"], metrics["f1_macro"], serialized_mb(model), len(split.texts) / fastest)
 
 
-def compare_quantized(run_dir: str | Path, batch_size: int = 32, repeats: int = 3, data: Path | None = None,
-                      max_length: int | None = None) -> QuantizationReport:
+def compare_quantized(
+    run_dir: str | Path,
+    batch_size: int = 32,
+    repeats: int = 3,
+    data: Path | None = None,
+    max_length: int | None = None,
+) -> QuantizationReport:
     """Evaluate a saved classifier and its dynamic-int8 copy on the run's test split (CPU)."""
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
+    from coursekit.lessons.publishing import TRAINING_CONFIG, read_json
     from coursekit.models import require_model_dir
-    from coursekit.publishing import TRAINING_CONFIG, read_json
 
     folder = require_model_dir(run_dir)
     split = run_test_split(folder, data)

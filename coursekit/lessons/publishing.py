@@ -1,6 +1,6 @@
 """Publishing a trained classifier (Lab 8): a shareable folder with a card and checksums, versions, the Hub.
 
-    from coursekit.publishing import prepare_model_dir, verify_model_dir
+    from coursekit.lessons.publishing import prepare_model_dir, verify_model_dir
     prepared = prepare_model_dir("outputs/blankets_creek-minilm-l6", "outputs/published/trail-status")
     verify_model_dir(prepared.folder)   # [] while every file matches manifest.json and the card matches metrics.json
 
@@ -23,20 +23,34 @@ import json
 import re
 import shutil
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from coursekit.errors import CourseError
-from coursekit.model_card import CardInputs, card_problems, render_model_card
+from coursekit.lessons.model_card import CardInputs, card_problems, render_model_card
 from coursekit.paths import OUTPUTS_DIR, PROJECT_ROOT
 
-CARD, MANIFEST, METRICS, TRAINING_CONFIG, CONFIG = ("README.md", "manifest.json", "metrics.json",
-                                                   "training_config.json", "config.json")
+CARD, MANIFEST, METRICS, TRAINING_CONFIG, CONFIG = (
+    "README.md",
+    "manifest.json",
+    "metrics.json",
+    "training_config.json",
+    "config.json",
+)
 MANIFEST_FORMAT = "coursekit-manifest/1"
 WEIGHT_PATTERNS = ["*.safetensors", "model.safetensors.index.json"]
-TOKENIZER_FILES = ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt", "vocab.json",
-                   "merges.txt", "added_tokens.json", "spiece.model", "sentencepiece.bpe.model"]
+TOKENIZER_FILES = [
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "special_tokens_map.json",
+    "vocab.txt",
+    "vocab.json",
+    "merges.txt",
+    "added_tokens.json",
+    "spiece.model",
+    "sentencepiece.bpe.model",
+]
 # Files a published folder must list in its manifest (patterns); the weights may be absent from a hand-in.
 REQUIRED_ENTRIES = [CARD, CONFIG, METRICS, TRAINING_CONFIG, "tokenizer_config.json", "*.safetensors"]
 # Why common run files are not published (anything else unknown is left out as "not needed").
@@ -59,11 +73,14 @@ HASH_CHUNK = 1 << 20
 # Reading a run
 # ---------------------------------------------------------------------------------------------------
 
+
 def read_json(path: Path, what: str) -> Any:
     """A JSON file, or CourseError naming the file and what to do."""
     if not path.is_file():
-        raise CourseError(f"{path.parent} has no {path.name} ({what}). Use the folder of a finished training run "
-                          "(python examples/training/classifier.py writes it).")
+        raise CourseError(
+            f"{path.parent} has no {path.name} ({what}). Use the folder of a finished training run "
+            "(python examples/training/classifier.py writes it)."
+        )
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -97,13 +114,17 @@ def label_problems(config: Any, label_names: Any, name: str = CONFIG) -> list[st
     if sorted(int(k) for k in id2label) != list(range(len(id2label))):
         problems.append(f"{name}: id2label keys must be 0..{len(id2label) - 1}, found {sorted(id2label, key=int)}.")
     if all(re.fullmatch(r"LABEL_\d+", str(v)) for v in ordered):
-        problems.append(f"{name}: id2label holds only the placeholders {ordered}; train with id2label and "
-                        "label2id so the labels have names.")
+        problems.append(
+            f"{name}: id2label holds only the placeholders {ordered}; train with id2label and "
+            "label2id so the labels have names."
+        )
     if not isinstance(label_names, list):
         problems.append(f"metrics.json has no label_names list to compare {name}'s id2label with.")
     elif ordered != label_names:
-        problems.append(f"{name}: id2label gives {ordered} but metrics.json label_names is {label_names} "
-                        "(same names in the same id order expected).")
+        problems.append(
+            f"{name}: id2label gives {ordered} but metrics.json label_names is {label_names} "
+            "(same names in the same id order expected)."
+        )
     label2id = config.get("label2id")
     if isinstance(label2id, dict) and {v: int(k) for k, v in id2label.items()} != label2id:
         problems.append(f"{name}: label2id {label2id} is not the inverse of id2label {id2label}.")
@@ -119,18 +140,25 @@ def load_run(run_dir: str | Path) -> RunFiles:
     metrics = read_json(folder / METRICS, "the run's test metrics; the card's numbers come from it")
     training_config = read_json(folder / TRAINING_CONFIG, "the run's settings")
     test = metrics.get("test") if isinstance(metrics, dict) else None
-    missing = [key for key in ("label_names", "test_size", "train_size", "validation_size", "parameters")
-               if not isinstance(metrics, dict) or key not in metrics]
+    missing = [
+        key
+        for key in ("label_names", "test_size", "train_size", "validation_size", "parameters")
+        if not isinstance(metrics, dict) or key not in metrics
+    ]
     missing += [f"test.{key}" for key in ("accuracy", "f1_macro") if not isinstance(test, dict) or key not in test]
     if missing:
-        raise CourseError(f"{folder / METRICS} lacks {', '.join(missing)}; it must be the metrics.json that "
-                          "examples/training/classifier.py writes.")
+        raise CourseError(
+            f"{folder / METRICS} lacks {', '.join(missing)}; it must be the metrics.json that "
+            "examples/training/classifier.py writes."
+        )
     problems = label_problems(config, metrics["label_names"])
     if problems:
         raise CourseError(problems[0])
     if not any(fnmatch.fnmatch(p.name, "*.safetensors") for p in folder.iterdir()):
-        raise CourseError(f"{folder} has no *.safetensors weights. Only safetensors are published (pickled .bin "
-                          "files can run code when loaded); re-save the model with model.save_pretrained(folder).")
+        raise CourseError(
+            f"{folder} has no *.safetensors weights. Only safetensors are published (pickled .bin "
+            "files can run code when loaded); re-save the model with model.save_pretrained(folder)."
+        )
     return RunFiles(folder, config, metrics, training_config)
 
 
@@ -147,7 +175,8 @@ def shareable_files(folder: Path) -> tuple[list[str], dict[str, str]]:
             copied.append(path.name)
         elif path.name not in (METRICS, TRAINING_CONFIG, CARD, MANIFEST):
             left_out[path.name + ("/" if path.is_dir() else "")] = LEFT_OUT_REASONS.get(
-                path.name, "not needed to load or describe the model")
+                path.name, "not needed to load or describe the model"
+            )
     return copied, left_out
 
 
@@ -180,14 +209,17 @@ def local_path_problems(data: Any, name: str, where: str = "") -> list[str]:
     if isinstance(data, list):
         return [p for i, item in enumerate(data) for p in local_path_problems(item, name, f"{where}[{i}]")]
     if isinstance(data, str) and is_local_path(data):
-        return [f"{name}: `{where}` is the absolute path {data!r} of your machine; publish a relative path "
-                "(prepare_model.py does this)."]
+        return [
+            f"{name}: `{where}` is the absolute path {data!r} of your machine; publish a relative path "
+            "(prepare_model.py does this)."
+        ]
     return []
 
 
 # ---------------------------------------------------------------------------------------------------
 # Manifest: sha256 and size of every published file
 # ---------------------------------------------------------------------------------------------------
+
 
 def sha256_file(path: Path) -> str:
     """Hex sha256 of a file, read in 1 MB chunks (weights are hundreds of MB)."""
@@ -212,18 +244,27 @@ def folder_files(folder: Path) -> dict[str, Path]:
     files = {}
     for path in sorted(folder.rglob("*")):
         relative = path.relative_to(folder)
-        if path.is_file() and relative.as_posix() != MANIFEST and not any(
-                part.startswith(".") or part == "__pycache__" for part in relative.parts):
+        if (
+            path.is_file()
+            and relative.as_posix() != MANIFEST
+            and not any(part.startswith(".") or part == "__pycache__" for part in relative.parts)
+        ):
             files[relative.as_posix()] = path
     return files
 
 
-def build_manifest(files: dict[str, Path], name: str, version: str, hub_model_id: str | None = None,
-                   source_run: str | None = None) -> dict:
+def build_manifest(
+    files: dict[str, Path], name: str, version: str, hub_model_id: str | None = None, source_run: str | None = None
+) -> dict:
     """The manifest of a published folder; ``files`` maps each path to the file to hash (may live elsewhere)."""
-    return {"format": MANIFEST_FORMAT, "name": name, "version": version, "hub_model_id": hub_model_id,
-            "source_run": source_run,
-            "files": [manifest_entry(path, rel) for rel, path in sorted(files.items())]}
+    return {
+        "format": MANIFEST_FORMAT,
+        "name": name,
+        "version": version,
+        "hub_model_id": hub_model_id,
+        "source_run": source_run,
+        "files": [manifest_entry(path, rel) for rel, path in sorted(files.items())],
+    }
 
 
 def write_json(path: Path, data: Any) -> None:
@@ -254,19 +295,27 @@ def manifest_format_problems(manifest: Any, name: str = MANIFEST) -> list[str]:
     return problems
 
 
-def manifest_coverage_problems(manifest: dict, present: list[str], required: list[str] = REQUIRED_ENTRIES,
-                               name: str = MANIFEST) -> list[str]:
+def manifest_coverage_problems(
+    manifest: dict, present: list[str], required: list[str] = REQUIRED_ENTRIES, name: str = MANIFEST
+) -> list[str]:
     """Every present file is listed, and every required pattern (e.g. ``*.safetensors``) has an entry."""
     listed = [e["path"] for e in manifest["files"] if isinstance(e, dict) and isinstance(e.get("path"), str)]
-    problems = [f"{file} is in the folder but not listed in {name}; write the manifest after the last change."
-                for file in present if file not in listed]
-    problems += [f"{name} lists no {pattern}; a published model needs it." for pattern in required
-                 if not any(fnmatch.fnmatch(path, pattern) for path in listed)]
+    problems = [
+        f"{file} is in the folder but not listed in {name}; write the manifest after the last change."
+        for file in present
+        if file not in listed
+    ]
+    problems += [
+        f"{name} lists no {pattern}; a published model needs it."
+        for pattern in required
+        if not any(fnmatch.fnmatch(path, pattern) for path in listed)
+    ]
     return problems
 
 
-def manifest_hash_problems(manifest: dict, present: dict[str, Path], allow_absent: list[str] = (),
-                           name: str = MANIFEST) -> list[str]:
+def manifest_hash_problems(
+    manifest: dict, present: dict[str, Path], allow_absent: list[str] = (), name: str = MANIFEST
+) -> list[str]:
     """Every listed file exists (unless it matches ``allow_absent``) with the listed size and sha256."""
     problems = []
     for entry in manifest["files"]:
@@ -279,8 +328,10 @@ def manifest_hash_problems(manifest: dict, present: dict[str, Path], allow_absen
             continue
         size = present[path].stat().st_size
         if size != entry.get("size"):
-            problems.append(f"{path}: {size} bytes but {name} says {entry.get('size')!r}: the file changed after "
-                            "the manifest was written.")
+            problems.append(
+                f"{path}: {size} bytes but {name} says {entry.get('size')!r}: the file changed after "
+                "the manifest was written."
+            )
         elif sha256_file(present[path]) != entry.get("sha256"):
             problems.append(f"{path}: sha256 differs from {name}: the file changed after the manifest was written.")
     return problems
@@ -289,6 +340,7 @@ def manifest_hash_problems(manifest: dict, present: dict[str, Path], allow_absen
 # ---------------------------------------------------------------------------------------------------
 # Preparing and verifying a published folder
 # ---------------------------------------------------------------------------------------------------
+
 
 @dataclass
 class PreparedModel:
@@ -305,8 +357,10 @@ class PreparedModel:
 def check_name(name: str, what: str = "name") -> str:
     """Names become folder names and Hub repo names: letters, digits, ``.``, ``_``, ``-``."""
     if not NAME.match(name) or "--" in name or ".." in name:
-        raise CourseError(f"{what} {name!r} may only hold letters, digits, '.', '_' and '-' (no '--' or '..'), "
-                          "start with a letter or digit, and be at most 96 characters long.")
+        raise CourseError(
+            f"{what} {name!r} may only hold letters, digits, '.', '_' and '-' (no '--' or '..'), "
+            "start with a letter or digit, and be at most 96 characters long."
+        )
     return name
 
 
@@ -320,13 +374,24 @@ def check_version(version: str) -> str:
 def refuse_existing(out: Path) -> None:
     """A published folder is never overwritten: a changed model is a new version."""
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise CourseError(f"{out} already exists. A published model never changes: publish a new version "
-                          "(--version v2) or choose another --out.")
+        raise CourseError(
+            f"{out} already exists. A published model never changes: publish a new version "
+            "(--version v2) or choose another --out."
+        )
 
 
-def prepare_model_dir(run_dir: str | Path, out: str | Path, *, name: str | None = None, version: str = "v1",
-                      hub_model_id: str | None = None, license: str | None = None, dataset_id: str | None = None,
-                      failure_notes: str | None = None, include_weights: bool = True) -> PreparedModel:
+def prepare_model_dir(
+    run_dir: str | Path,
+    out: str | Path,
+    *,
+    name: str | None = None,
+    version: str = "v1",
+    hub_model_id: str | None = None,
+    license: str | None = None,
+    dataset_id: str | None = None,
+    failure_notes: str | None = None,
+    include_weights: bool = True,
+) -> PreparedModel:
     """Write the shareable folder ``out`` from a run: files, portable JSON, the card, then the manifest.
 
     ``include_weights=False`` writes everything but the weights while the manifest still lists them (hashed
@@ -351,10 +416,19 @@ def prepare_model_dir(run_dir: str | Path, out: str | Path, *, name: str | None 
                 shutil.copy2(run.folder / file, staging / file)
         write_json(staging / TRAINING_CONFIG, portable(run.training_config))
         write_json(staging / METRICS, portable(run.metrics))
-        card = render_model_card(CardInputs(
-            name=name, metrics=run.metrics, training_config=portable(run.training_config), id2label=run.id2label,
-            version=version, hub_model_id=hub_model_id, license=license, dataset_id=dataset_id,
-            failure_notes=failure_notes))
+        card = render_model_card(
+            CardInputs(
+                name=name,
+                metrics=run.metrics,
+                training_config=portable(run.training_config),
+                id2label=run.id2label,
+                version=version,
+                hub_model_id=hub_model_id,
+                license=license,
+                dataset_id=dataset_id,
+                failure_notes=failure_notes,
+            )
+        )
         (staging / CARD).write_text(card, encoding="utf-8")
         files = folder_files(staging) | ({} if include_weights else weights)
         write_json(staging / MANIFEST, build_manifest(files, name, version, hub_model_id, run.folder.name))
@@ -377,7 +451,9 @@ def verify_model_dir(folder: str | Path, require_weights: bool = True) -> list[s
     """
     folder = Path(folder).expanduser().resolve()
     if not folder.is_dir():
-        raise CourseError(f"folder not found: {folder}. Pass a folder written by examples/publishing/prepare_model.py.")
+        raise CourseError(
+            f"folder not found: {folder}. Pass a folder written by examples/publishing/prepare_model.py."
+        )
     present = folder_files(folder)
     problems = []
     manifest_path = folder / MANIFEST
@@ -417,6 +493,7 @@ def verify_model_dir(folder: str | Path, require_weights: bool = True) -> list[s
 # Versions: outputs/registry/<name>/<version>/ and versions.json
 # ---------------------------------------------------------------------------------------------------
 
+
 def registry_versions(name: str, registry: Path = REGISTRY_DIR) -> list[dict]:
     """The recorded versions of a model, oldest first ([] when none)."""
     path = Path(registry) / name / VERSIONS_FILE
@@ -431,25 +508,33 @@ def next_version(name: str, registry: Path = REGISTRY_DIR) -> str:
     return f"v{max(numbers, default=0) + 1}"
 
 
-def publish_version(run_dir: str | Path, name: str, version: str | None = None, registry: Path = REGISTRY_DIR,
-                    **options: Any) -> PreparedModel:
+def publish_version(
+    run_dir: str | Path, name: str, version: str | None = None, registry: Path = REGISTRY_DIR, **options: Any
+) -> PreparedModel:
     """Publish a run as ``<registry>/<name>/<version>/`` and record it in ``versions.json`` (never overwrites)."""
     registry = Path(registry).expanduser().resolve()
     check_name(name)
     version = check_version(version or next_version(name, registry))
     known = registry_versions(name, registry)
     if any(v["version"] == version for v in known):
-        raise CourseError(f"{name} {version} is already published in {registry / name}. A published version never "
-                          f"changes: publish {next_version(name, registry)} instead.")
+        raise CourseError(
+            f"{name} {version} is already published in {registry / name}. A published version never "
+            f"changes: publish {next_version(name, registry)} instead."
+        )
     prepared = prepare_model_dir(run_dir, registry / name / version, name=name, version=version, **options)
     metrics = json.loads((prepared.folder / METRICS).read_text(encoding="utf-8"))
-    known.append({
-        "version": version, "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "folder": version, "source_run": Path(run_dir).resolve().name,
-        "manifest_sha256": sha256_file(prepared.folder / MANIFEST),
-        "accuracy": metrics["test"]["accuracy"], "f1_macro": metrics["test"]["f1_macro"],
-        "hub_model_id": options.get("hub_model_id"),
-    })
+    known.append(
+        {
+            "version": version,
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+            "folder": version,
+            "source_run": Path(run_dir).resolve().name,
+            "manifest_sha256": sha256_file(prepared.folder / MANIFEST),
+            "accuracy": metrics["test"]["accuracy"],
+            "f1_macro": metrics["test"]["f1_macro"],
+            "hub_model_id": options.get("hub_model_id"),
+        }
+    )
     write_json(registry / name / VERSIONS_FILE, {"name": name, "versions": known})
     return prepared
 
@@ -459,8 +544,10 @@ def version_dir(name: str, version: str = "latest", registry: Path = REGISTRY_DI
     registry = Path(registry).expanduser().resolve()
     known = registry_versions(name, registry)
     if not known:
-        raise CourseError(f"no published versions of {name!r} in {registry}. Publish one with "
-                          "examples/publishing/prepare_model.py RUN_DIR --name NAME.")
+        raise CourseError(
+            f"no published versions of {name!r} in {registry}. Publish one with "
+            "examples/publishing/prepare_model.py RUN_DIR --name NAME."
+        )
     chosen = known[-1] if version == "latest" else next((v for v in known if v["version"] == version), None)
     if chosen is None:
         raise CourseError(f"{name} has no version {version!r}; published: {', '.join(v['version'] for v in known)}.")
@@ -470,6 +557,7 @@ def version_dir(name: str, version: str = "latest", registry: Path = REGISTRY_DI
 # ---------------------------------------------------------------------------------------------------
 # The Hub: a dry-run plan that works offline, and a real push only when asked
 # ---------------------------------------------------------------------------------------------------
+
 
 def check_repo_id(repo_id: str) -> str:
     """A Hub model id ``namespace/name`` under the Hub's own rules (huggingface_hub's validator)."""
@@ -498,9 +586,11 @@ class UploadPlan:
     def api_calls(self) -> list[str]:
         """The huggingface_hub calls a real push makes, in order."""
         patterns = [f["path"] for f in self.files]
-        calls = [f"HfApi().create_repo({self.repo_id!r}, exist_ok=True, private={self.private})",
-                 f"HfApi().upload_folder(repo_id={self.repo_id!r}, folder_path={self.folder!r}, "
-                 f"allow_patterns={patterns!r}, commit_message={self.commit_message()!r})"]
+        calls = [
+            f"HfApi().create_repo({self.repo_id!r}, exist_ok=True, private={self.private})",
+            f"HfApi().upload_folder(repo_id={self.repo_id!r}, folder_path={self.folder!r}, "
+            f"allow_patterns={patterns!r}, commit_message={self.commit_message()!r})",
+        ]
         if self.version:
             calls.append(f"HfApi().create_tag({self.repo_id!r}, tag={self.version!r})")
         return calls
@@ -533,8 +623,9 @@ def find_token() -> str | None:
 def is_network_error(exc: BaseException) -> bool:
     """True for connection failures of the HTTP client under huggingface_hub (DNS, refused, timeout)."""
     names = {cls.__name__ for cls in type(exc).__mro__}
-    return isinstance(exc, OSError) or bool(names & {"TransportError", "NetworkError", "ConnectError",
-                                                     "TimeoutException", "ConnectionError"})
+    return isinstance(exc, OSError) or bool(
+        names & {"TransportError", "NetworkError", "ConnectError", "TimeoutException", "ConnectionError"}
+    )
 
 
 def push_to_hub(plan: UploadPlan, token: str) -> str:
@@ -544,23 +635,29 @@ def push_to_hub(plan: UploadPlan, token: str) -> str:
 
     from coursekit.models import hub_host, hub_reachable
 
-    unreachable = (f"Hub unreachable: {hub_host()} cannot be reached from this machine, so nothing was uploaded. "
-                   "Check the connection (or HF_HUB_OFFLINE / HF_ENDPOINT); the dry run (without --push) shows "
-                   "what would be uploaded.")
+    unreachable = (
+        f"Hub unreachable: {hub_host()} cannot be reached from this machine, so nothing was uploaded. "
+        "Check the connection (or HF_HUB_OFFLINE / HF_ENDPOINT); the dry run (without --push) shows "
+        "what would be uploaded."
+    )
     if not hub_reachable():
         raise CourseError(unreachable)
     api = HfApi(token=token)
     try:
         url = api.create_repo(plan.repo_id, exist_ok=True, private=plan.private)
-        api.upload_folder(repo_id=plan.repo_id, folder_path=plan.folder, commit_message=plan.commit_message(),
-                          allow_patterns=[f["path"] for f in plan.files])
+        api.upload_folder(
+            repo_id=plan.repo_id,
+            folder_path=plan.folder,
+            commit_message=plan.commit_message(),
+            allow_patterns=[f["path"] for f in plan.files],
+        )
         if plan.version:
             api.create_tag(plan.repo_id, tag=plan.version)
     except HfHubHTTPError as exc:
         status = getattr(getattr(exc, "response", None), "status_code", "?")
         hint = " The token is invalid or cannot write to this namespace." if status in (401, 403) else ""
         raise CourseError(f"the Hub refused the push (HTTP {status}): {str(exc).splitlines()[0]}.{hint}") from None
-    except Exception as exc:  # noqa: BLE001 - the HTTP client's own exception classes are not part of the Hub API
+    except Exception as exc:
         if is_network_error(exc):
             raise CourseError(unreachable) from None
         raise

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 import torch
@@ -114,14 +114,18 @@ def oversample(texts: Sequence[str], labels: Sequence[int], seed: int = 42) -> t
     return [texts[i] for i in indices], [int(labels[i]) for i in indices]
 
 
-def split_then_oversample(texts: Sequence[str], labels: Sequence[int], test_size: float = 0.3, seed: int = 42) -> Split:
+def split_then_oversample(
+    texts: Sequence[str], labels: Sequence[int], test_size: float = 0.3, seed: int = 42
+) -> Split:
     """The right order: split first, oversample only the training part; the test set stays untouched."""
     split = stratified_split(texts, labels, test_size, seed)
     split.train_texts, split.train_labels = oversample(split.train_texts, split.train_labels, seed)
     return split
 
 
-def oversample_then_split(texts: Sequence[str], labels: Sequence[int], test_size: float = 0.3, seed: int = 42) -> Split:
+def oversample_then_split(
+    texts: Sequence[str], labels: Sequence[int], test_size: float = 0.3, seed: int = 42
+) -> Split:
     """The WRONG order, kept to demonstrate the leak: copies of one post end up in train and in test."""
     return stratified_split(*oversample(texts, labels, seed), test_size=test_size, seed=seed)
 

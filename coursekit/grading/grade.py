@@ -1,11 +1,11 @@
 """Grade a class's challenge hand-ins for one lab from their files alone (no student code is run).
 
 Usage:
-    python -m coursekit.grade SUBMISSIONS_DIR --lab 4 --answers secret/answers.csv [--out DIR]
+    python -m coursekit.grading.grade SUBMISSIONS_DIR --lab 4 --answers secret/answers.csv [--out DIR]
     coursekit-grade SUBMISSIONS_DIR --lab 4 --answers secret/answers.csv
 
 SUBMISSIONS_DIR holds one folder or one .zip per student (student id = folder name / zip stem). Each
-submission is checked against ``coursekit/specs/lab-N.yaml``; the grader writes DIR/gradebook.csv
+submission is checked against ``coursekit/grading/specs/lab-N.yaml``; the grader writes DIR/gradebook.csv
 (student, lab, points, max_points, status), DIR/checks.csv (points per check) and DIR/feedback/<student>.md,
 and prints a summary. DIR defaults to outputs/grading/lab-N. One broken or crashing submission never
 stops the batch: it becomes status invalid or error with the reason in its feedback.
@@ -20,8 +20,16 @@ from collections import defaultdict
 from pathlib import Path
 
 from coursekit.errors import CourseError, friendly_errors
-from coursekit.grading.checks import (Answers, Context, SubmissionFiles, available_labs, load_answers, load_spec,
-                                      run_check, spec_limits)
+from coursekit.grading.checks import (
+    Answers,
+    Context,
+    SubmissionFiles,
+    available_labs,
+    load_answers,
+    load_spec,
+    run_check,
+    spec_limits,
+)
 from coursekit.grading.report import StudentResult, summary_table, write_reports
 from coursekit.grading.submissions import Limits, Submission, find_submissions, read_folder, read_zip, student_id
 from coursekit.paths import OUTPUTS_DIR
@@ -47,8 +55,9 @@ def open_submission(entry: Path, workdir: Path, limits: Limits) -> Submission:
 
 def grade_submission(submission: Submission, spec: dict, answers: Answers | None) -> StudentResult:
     """Run every check of the spec on one opened submission."""
-    result = StudentResult(submission.student, submission.source.name, "graded", spec["max_points"],
-                           notes=list(submission.notes))
+    result = StudentResult(
+        submission.student, submission.source.name, "graded", spec["max_points"], notes=list(submission.notes)
+    )
     if submission.invalid:
         result.status = "invalid"
         result.notes.insert(0, submission.invalid)
@@ -57,8 +66,11 @@ def grade_submission(submission: Submission, spec: dict, answers: Answers | None
     if not any(name in submission.files for name in wanted):
         result.status = "invalid"
         found = ", ".join(sorted(submission.files)[:10]) or "nothing readable"
-        result.notes.insert(0, f"none of the hand-in files ({', '.join(wanted)}) is in the submission (found: {found}). "
-                               f"Hand in the folder {spec.get('folder', '')}/ with exactly those file names, or a zip of it.")
+        result.notes.insert(
+            0,
+            f"none of the hand-in files ({', '.join(wanted)}) is in the submission (found: {found}). "
+            f"Hand in the folder {spec.get('folder', '')}/ with exactly those file names, or a zip of it.",
+        )
         return result
     context = Context(SubmissionFiles(submission, wanted), answers, spec)
     result.checks = [run_check(check, context) for check in spec["checks"]]
@@ -71,13 +83,22 @@ def grade_entry(entry: Path, spec: dict, answers: Answers | None) -> StudentResu
         with tempfile.TemporaryDirectory(prefix="coursekit-grade-") as workdir:
             submission = open_submission(entry, Path(workdir), spec_limits(spec))
             return grade_submission(submission, spec, answers)
-    except Exception as exc:  # noqa: BLE001 - one student's problem must not abort the class's grading
-        return StudentResult(student_id(entry), entry.name, "error", spec["max_points"],
-                             notes=[f"the grader failed: {type(exc).__name__}: {exc}. Tell your instructor; "
-                                    "re-creating the zip or folder usually helps."])
+    except Exception as exc:
+        return StudentResult(
+            student_id(entry),
+            entry.name,
+            "error",
+            spec["max_points"],
+            notes=[
+                f"the grader failed: {type(exc).__name__}: {exc}. Tell your instructor; "
+                "re-creating the zip or folder usually helps."
+            ],
+        )
 
 
-def grade_all(submissions_dir: Path, spec: dict, answers: Answers | None, exclude: Path | None = None) -> tuple[list[StudentResult], list[str]]:
+def grade_all(
+    submissions_dir: Path, spec: dict, answers: Answers | None, exclude: Path | None = None
+) -> tuple[list[StudentResult], list[str]]:
     """Grade every student entry; two entries with the same id (alice/ and alice.zip) are both refused."""
     entries, remarks = find_submissions(submissions_dir)
     if exclude is not None:
@@ -89,8 +110,15 @@ def grade_all(submissions_dir: Path, spec: dict, answers: Answers | None, exclud
     for student, group in sorted(by_student.items()):
         if len(group) > 1:
             names = " and ".join(e.name for e in group)
-            results.append(StudentResult(student, names, "invalid", spec["max_points"],
-                                         notes=[f"two submissions ({names}); hand in one folder or one zip."]))
+            results.append(
+                StudentResult(
+                    student,
+                    names,
+                    "invalid",
+                    spec["max_points"],
+                    notes=[f"two submissions ({names}); hand in one folder or one zip."],
+                )
+            )
         else:
             results.append(grade_entry(group[0], spec, answers))
     return results, remarks
@@ -111,11 +139,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     spec = load_spec(args.lab)
     if not args.submissions.is_dir():
-        raise CourseError(f"submissions folder not found: {args.submissions}. It must hold one folder or .zip per student.")
+        raise CourseError(
+            f"submissions folder not found: {args.submissions}. It must hold one folder or .zip per student."
+        )
     needs_answers = any(c["type"] == "predictions_vs_answers" or c.get("ids_from_answers") for c in spec["checks"])
     if needs_answers and args.answers is None:
-        raise CourseError(f"lab {args.lab} scores predictions against hidden answers: pass --answers answers.csv "
-                          f"(made by `python -m coursekit.challenge make --lab {args.lab} --seed SECRET --out DIR`).")
+        raise CourseError(
+            f"lab {args.lab} scores predictions against hidden answers: pass --answers answers.csv "
+            f"(made by `python -m coursekit.grading.challenge make --lab {args.lab} --seed SECRET --out DIR`)."
+        )
     answers = load_answers(args.answers, spec) if args.answers is not None else None
     out = args.out or OUTPUTS_DIR / "grading" / f"lab-{args.lab}"
     results, remarks = grade_all(args.submissions, spec, answers, exclude=out)

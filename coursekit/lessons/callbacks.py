@@ -31,8 +31,11 @@ class JsonlLoggerCallback(TrainerCallback):
     def on_log(self, args, state, control, logs=None, **kwargs):
         if not state.is_world_process_zero or not logs:
             return
-        values = {k: (round(v, 6) if isinstance(v, float) else v) for k, v in logs.items()
-                  if not k.endswith(("_runtime", "_per_second"))}
+        values = {
+            k: (round(v, 6) if isinstance(v, float) else v)
+            for k, v in logs.items()
+            if not k.endswith(("_runtime", "_per_second"))
+        }
         kind = "eval" if "eval_loss" in values else "train" if "loss" in values else "summary"
         record = {"step": state.global_step, "epoch": round(state.epoch or 0.0, 4), "kind": kind, **values}
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -99,8 +102,11 @@ def per_epoch(records: list[dict]) -> list[dict]:
 
 def overfitting_epochs(rows: list[dict]) -> list[int]:
     """Epochs whose validation loss rose while the training loss fell, compared with the epoch before."""
-    return [now["epoch"] for before, now in zip(rows, rows[1:])
-            if now["eval_loss"] > before["eval_loss"] and now["train_loss"] < before["train_loss"]]
+    return [
+        now["epoch"]
+        for before, now in zip(rows, rows[1:])
+        if now["eval_loss"] > before["eval_loss"] and now["train_loss"] < before["train_loss"]
+    ]
 
 
 def plot_learning_curves(jsonl_path: str | Path, png_path: str | Path, metric: str = "f1_macro") -> Path:
@@ -127,11 +133,20 @@ def plot_learning_curves(jsonl_path: str | Path, png_path: str | Path, metric: s
     loss_ax.set(title="Loss (red: overfitting epochs)", xlabel="epoch", ylabel="cross-entropy loss")
     loss_ax.legend()
     scored = [r for r in evals if key in r]
-    metric_ax.plot([r["epoch"] for r in scored], [r[key] for r in scored], "s-", color="tab:green", label=f"validation {metric}")
+    metric_ax.plot(
+        [r["epoch"] for r in scored], [r[key] for r in scored], "s-", color="tab:green", label=f"validation {metric}"
+    )
     if scored:
         best = max(scored, key=lambda r: (r[key], -r["step"]))
-        metric_ax.plot(best["epoch"], best[key], "*", color="gold", markersize=16, markeredgecolor="black",
-                       label=f"best: step {best['step']}, {best[key]:.3f}")
+        metric_ax.plot(
+            best["epoch"],
+            best[key],
+            "*",
+            color="gold",
+            markersize=16,
+            markeredgecolor="black",
+            label=f"best: step {best['step']}, {best[key]:.3f}",
+        )
     metric_ax.set(title=f"Validation {metric}", xlabel="epoch", ylabel=metric)
     metric_ax.legend()
     fig.tight_layout()

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import random
 import re
-from typing import Callable
+from collections.abc import Callable
 
 from coursekit.errors import CourseError
 
@@ -65,10 +65,65 @@ SYNONYMS: dict[str, list[str]] = {
 
 # Words that decide the label of a trail post. Deletion and swapping leave them alone.
 PROTECTED: frozenset[str] = frozenset(
-    """open opens opened opening reopen reopened reopens close closes closed closing closure closures
-    not no isn't aren't won't didn't don't never nope except but only until till still again
-    today tonight tomorrow later earlier now then after before both either neither all rest every
-    blankets blanket's creek ck bc rope mill rm park pk olde ropemill blanketscreek""".split()
+    [
+        "open",
+        "opens",
+        "opened",
+        "opening",
+        "reopen",
+        "reopened",
+        "reopens",
+        "close",
+        "closes",
+        "closed",
+        "closing",
+        "closure",
+        "closures",
+        "not",
+        "no",
+        "isn't",
+        "aren't",
+        "won't",
+        "didn't",
+        "don't",
+        "never",
+        "nope",
+        "except",
+        "but",
+        "only",
+        "until",
+        "till",
+        "still",
+        "again",
+        "today",
+        "tonight",
+        "tomorrow",
+        "later",
+        "earlier",
+        "now",
+        "then",
+        "after",
+        "before",
+        "both",
+        "either",
+        "neither",
+        "all",
+        "rest",
+        "every",
+        "blankets",
+        "blanket's",
+        "creek",
+        "ck",
+        "bc",
+        "rope",
+        "mill",
+        "rm",
+        "park",
+        "pk",
+        "olde",
+        "ropemill",
+        "blanketscreek",
+    ]
 )
 
 # Label-preserving rewrites: (pattern, replacements). Each applies at the first match, case-insensitively.
@@ -143,8 +198,9 @@ def _match_case(original: str, replacement: str) -> str:
     return replacement
 
 
-def synonym_swap(text: str, rng: random.Random | int | None = None, n: int = 1,
-                 synonyms: dict[str, list[str]] | None = None) -> str:
+def synonym_swap(
+    text: str, rng: random.Random | int | None = None, n: int = 1, synonyms: dict[str, list[str]] | None = None
+) -> str:
     """Replace up to ``n`` words that have an entry in ``synonyms`` (default :data:`SYNONYMS`).
 
     Returns the text unchanged when no word has a synonym.
@@ -160,8 +216,9 @@ def synonym_swap(text: str, rng: random.Random | int | None = None, n: int = 1,
     return " ".join(tokens)
 
 
-def random_deletion(text: str, rng: random.Random | int | None = None, p: float = 0.1,
-                    protected: frozenset[str] = PROTECTED) -> str:
+def random_deletion(
+    text: str, rng: random.Random | int | None = None, p: float = 0.1, protected: frozenset[str] = PROTECTED
+) -> str:
     """Delete each unprotected word with probability ``p``; at least one word always survives."""
     check_text(text)
     if not 0.0 <= p < 1.0:
@@ -172,8 +229,9 @@ def random_deletion(text: str, rng: random.Random | int | None = None, p: float 
     return " ".join(kept) if kept else rng.choice(tokens)
 
 
-def random_swap(text: str, rng: random.Random | int | None = None, n: int = 1,
-                protected: frozenset[str] = PROTECTED) -> str:
+def random_swap(
+    text: str, rng: random.Random | int | None = None, n: int = 1, protected: frozenset[str] = PROTECTED
+) -> str:
     """Swap ``n`` pairs of neighbouring words, neither of them protected.
 
     Neighbours only: swapping words across the post could move "open" from one trail to the other.
@@ -183,8 +241,11 @@ def random_swap(text: str, rng: random.Random | int | None = None, n: int = 1,
     rng = as_rng(rng)
     tokens = text.split()
     for _ in range(n):
-        pairs = [i for i in range(len(tokens) - 1)
-                 if _core(tokens[i]) not in protected and _core(tokens[i + 1]) not in protected]
+        pairs = [
+            i
+            for i in range(len(tokens) - 1)
+            if _core(tokens[i]) not in protected and _core(tokens[i + 1]) not in protected
+        ]
         if not pairs:
             break
         i = rng.choice(pairs)
@@ -216,8 +277,13 @@ OPERATIONS: dict[str, Callable[..., str]] = {
 }
 
 
-def augment(text: str, n: int = 4, rng: random.Random | int | None = None,
-            operations: list[str] | None = None, max_tries: int = 20) -> list[str]:
+def augment(
+    text: str,
+    n: int = 4,
+    rng: random.Random | int | None = None,
+    operations: list[str] | None = None,
+    max_tries: int = 20,
+) -> list[str]:
     """Return up to ``n`` distinct variants of ``text``, each different from it.
 
     Each variant applies one operation picked at random from ``operations`` (default: all of
@@ -240,9 +306,14 @@ def augment(text: str, n: int = 4, rng: random.Random | int | None = None,
     return variants
 
 
-def augment_split(texts: list[str], labels: list[int], n_per_text: int = 1,
-                  rng: random.Random | int | None = None, only_labels: set[int] | None = None,
-                  operations: list[str] | None = None) -> tuple[list[str], list[int]]:
+def augment_split(
+    texts: list[str],
+    labels: list[int],
+    n_per_text: int = 1,
+    rng: random.Random | int | None = None,
+    only_labels: set[int] | None = None,
+    operations: list[str] | None = None,
+) -> tuple[list[str], list[int]]:
     """Return the training texts and labels plus ``n_per_text`` variants of each (same label).
 
     ``only_labels`` restricts augmentation to some classes (e.g. the minority). Pass the *training

@@ -94,8 +94,14 @@ def _text_problems(path: Path, texts: pd.Series, labels: pd.Series | None) -> li
     problems = []
     empty = [i for i, t in enumerate(texts) if is_empty_text(t)]
     if empty:
-        problems.append(Problem("empty_text", f"{len(empty)} empty or whitespace-only text(s)",
-                                "drop these rows (there is nothing to learn from) or fill in the text", empty))
+        problems.append(
+            Problem(
+                "empty_text",
+                f"{len(empty)} empty or whitespace-only text(s)",
+                "drop these rows (there is nothing to learn from) or fill in the text",
+                empty,
+            )
+        )
     first_seen: dict[str, int] = {}
     groups: dict[int, list[int]] = defaultdict(list)
     for i, text in enumerate(texts):
@@ -105,9 +111,14 @@ def _text_problems(path: Path, texts: pd.Series, labels: pd.Series | None) -> li
     repeats = [i for rows in groups.values() for i in rows[1:]]
     if repeats:
         firsts = ", ".join(row_name(path, first) for first, rows in groups.items() if len(rows) > 1)
-        problems.append(Problem("duplicate_text", f"{len(repeats)} exact duplicate text(s) of earlier rows ({firsts})",
-                                "keep the first copy only; duplicates inflate counts and leak across a train/test split",
-                                repeats))
+        problems.append(
+            Problem(
+                "duplicate_text",
+                f"{len(repeats)} exact duplicate text(s) of earlier rows ({firsts})",
+                "keep the first copy only; duplicates inflate counts and leak across a train/test split",
+                repeats,
+            )
+        )
     if labels is not None:
         conflicts = []
         for rows in groups.values():
@@ -115,9 +126,14 @@ def _text_problems(path: Path, texts: pd.Series, labels: pd.Series | None) -> li
             if len(distinct) > 1:
                 conflicts.extend(rows)
         if conflicts:
-            problems.append(Problem("conflicting_labels", "the same text carries different labels",
-                                    "decide which label is right (or drop the text); a model cannot learn both",
-                                    conflicts))
+            problems.append(
+                Problem(
+                    "conflicting_labels",
+                    "the same text carries different labels",
+                    "decide which label is right (or drop the text); a model cannot learn both",
+                    conflicts,
+                )
+            )
     return problems
 
 
@@ -126,8 +142,14 @@ def _label_problems(labels: pd.Series, allowed_labels: list[str] | None) -> list
     problems = []
     missing = [i for i, v in enumerate(labels) if normalise_label(v) is None]
     if missing:
-        problems.append(Problem("missing_label", f"{len(missing)} missing label(s)",
-                                "label these rows, or drop them before training", missing))
+        problems.append(
+            Problem(
+                "missing_label",
+                f"{len(missing)} missing label(s)",
+                "label these rows, or drop them before training",
+                missing,
+            )
+        )
     present = [(i, str(v)) for i, v in enumerate(labels) if normalise_label(v) is not None]
     spellings: dict[str, Counter[str]] = defaultdict(Counter)
     for _, value in present:
@@ -139,14 +161,25 @@ def _label_problems(labels: pd.Series, allowed_labels: list[str] | None) -> list
     variants = [i for i, v in present if normalise_label(v) in canonical and v != canonical[normalise_label(v)]]
     if variants:
         shown = sorted({f"{labels.iloc[i]!r} -> {canonical[normalise_label(labels.iloc[i])]!r}" for i in variants})
-        problems.append(Problem("label_variant", f"label(s) differing from a known label only by case/whitespace: {', '.join(shown)}",
-                                "normalise labels with label.strip().lower() (or map them to the allowed spelling)",
-                                variants))
+        problems.append(
+            Problem(
+                "label_variant",
+                f"label(s) differing from a known label only by case/whitespace: {', '.join(shown)}",
+                "normalise labels with label.strip().lower() (or map them to the allowed spelling)",
+                variants,
+            )
+        )
     unknown = [i for i, v in present if normalise_label(v) not in canonical]
     if unknown:
         names = sorted({str(labels.iloc[i]) for i in unknown})
-        problems.append(Problem("unknown_label", f"label(s) not in {list(allowed_labels or [])}: {names}",
-                                "correct the label, or add it to the allowed labels if it is a real class", unknown))
+        problems.append(
+            Problem(
+                "unknown_label",
+                f"label(s) not in {list(allowed_labels or [])}: {names}",
+                "correct the label, or add it to the allowed labels if it is a real class",
+                unknown,
+            )
+        )
     return problems
 
 
@@ -156,16 +189,26 @@ def _stray_fields(frame: pd.DataFrame, expected: set[str]) -> list[Problem]:
     for column in frame.columns:
         if column in expected:
             continue
-        filled = [i for i, v in enumerate(frame[column]) if not (v is None or (not isinstance(v, (list, dict)) and pd.isna(v)))]
+        filled = [
+            i
+            for i, v in enumerate(frame[column])
+            if not (v is None or (not isinstance(v, (list, dict)) and pd.isna(v)))
+        ]
         if len(filled) < STRAY_FIELD_SHARE * len(frame):
-            problems.append(Problem("stray_field", f"field {column!r} is set in only {len(filled)} of {len(frame)} rows",
-                                    f"drop the field (keep only the columns you train on), e.g. frame.drop(columns=[{column!r}])",
-                                    filled))
+            problems.append(
+                Problem(
+                    "stray_field",
+                    f"field {column!r} is set in only {len(filled)} of {len(frame)} rows",
+                    f"drop the field (keep only the columns you train on), e.g. frame.drop(columns=[{column!r}])",
+                    filled,
+                )
+            )
     return problems
 
 
-def validate_dataset(path: str | Path, text_column: str = "text", label_column: str = "label",
-                     allowed_labels: list[str] | None = None) -> ValidationReport:
+def validate_dataset(
+    path: str | Path, text_column: str = "text", label_column: str = "label", allowed_labels: list[str] | None = None
+) -> ValidationReport:
     """Check a labelled text file and report every problem with its rows and a fix.
 
     Checks: missing text/label columns, empty or whitespace-only texts, missing labels, labels that
@@ -180,8 +223,13 @@ def validate_dataset(path: str | Path, text_column: str = "text", label_column: 
     report = ValidationReport(path=path, n_rows=len(frame), columns=[str(c) for c in frame.columns])
     missing = [c for c in (text_column, label_column) if c not in frame.columns]
     for column in missing:
-        report.problems.append(Problem("missing_column", f"no column {column!r} (the file has {report.columns})",
-                                       "pass the right name (--text-column / --label-column) or rename the column"))
+        report.problems.append(
+            Problem(
+                "missing_column",
+                f"no column {column!r} (the file has {report.columns})",
+                "pass the right name (--text-column / --label-column) or rename the column",
+            )
+        )
     labels = frame[label_column] if label_column in frame.columns else None
     if text_column in frame.columns:
         report.problems.extend(_text_problems(path, frame[text_column], labels))
@@ -201,9 +249,13 @@ class CleanResult:
     labels_normalised: int
 
 
-def clean_labelled_frame(frame: pd.DataFrame, text_column: str = "text", label_column: str = "label",
-                         allowed_labels: list[str] | None = None,
-                         keep_columns: list[str] | None = None) -> CleanResult:
+def clean_labelled_frame(
+    frame: pd.DataFrame,
+    text_column: str = "text",
+    label_column: str = "label",
+    allowed_labels: list[str] | None = None,
+    keep_columns: list[str] | None = None,
+) -> CleanResult:
     """Apply Lab 1's cleaning rules, in this order, and count each step.
 
     1. strip texts; drop rows whose text is empty (``removed["empty_text"]``);
@@ -244,8 +296,9 @@ def clean_labelled_frame(frame: pd.DataFrame, text_column: str = "text", label_c
     return CleanResult(frame=out[keep].reset_index(drop=True), removed=removed, labels_normalised=changed)
 
 
-def stratified_split(frame: pd.DataFrame, label_column: str = "label", test_size: float = 0.2,
-                     seed: int = 42) -> tuple[pd.DataFrame, pd.DataFrame]:
+def stratified_split(
+    frame: pd.DataFrame, label_column: str = "label", test_size: float = 0.2, seed: int = 42
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Split into (train, test) keeping each label's share, reproducibly (scikit-learn, ``random_state=seed``).
 
     The test set holds ``ceil(test_size * len(frame))`` rows. Each label needs at least two rows,
@@ -260,7 +313,9 @@ def stratified_split(frame: pd.DataFrame, label_column: str = "label", test_size
     counts = frame[label_column].value_counts()
     too_small = counts[counts < 2]
     if not too_small.empty:
-        raise CourseError(f"cannot stratify: label(s) {list(too_small.index)} have fewer than 2 rows; "
-                          "collect more examples or merge those labels")
+        raise CourseError(
+            f"cannot stratify: label(s) {list(too_small.index)} have fewer than 2 rows; "
+            "collect more examples or merge those labels"
+        )
     train, test = train_test_split(frame, test_size=test_size, random_state=seed, stratify=frame[label_column])
     return train.reset_index(drop=True), test.reset_index(drop=True)

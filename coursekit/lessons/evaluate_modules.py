@@ -24,8 +24,10 @@ def metric_path(name: str) -> Path:
     """The absolute folder of a local metric module, or CourseError naming the ones that exist."""
     path = METRICS_DIR / name
     if not name or "/" in name or "\\" in name or not (path / f"{name}.py").is_file():
-        raise CourseError(f"no local metric {name!r}; available: {', '.join(available_metrics())} "
-                          f"(modules live in {METRICS_DIR}/<name>/<name>.py).")
+        raise CourseError(
+            f"no local metric {name!r}; available: {', '.join(available_metrics())} "
+            f"(modules live in {METRICS_DIR}/<name>/<name>.py)."
+        )
     return path
 
 

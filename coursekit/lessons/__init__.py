@@ -1,0 +1,10 @@
+"""Lesson layer: code a lab teaches with, one module per idea (each module's docstring names its lab).
+
+Lab 1 :mod:`~coursekit.lessons.dataset_checks` · Lab 2 :mod:`~coursekit.lessons.text` ·
+Lab 3 :mod:`~coursekit.lessons.imbalance`, :mod:`~coursekit.lessons.augment` ·
+Lab 5 :mod:`~coursekit.lessons.callbacks`, :mod:`~coursekit.lessons.evaluate_modules` ·
+Lab 6 :mod:`~coursekit.lessons.error_analysis` ·
+Lab 8 :mod:`~coursekit.lessons.publishing`, :mod:`~coursekit.lessons.model_card`, :mod:`~coursekit.lessons.quantization`.
+
+Lesson modules may import the core layer (``coursekit.*``); the core never imports them.
+"""
