@@ -53,12 +53,20 @@ quantize: install
 
 # The tests on two workers (pytest-xdist; a test file stays on one worker): while one trains, the other imports
 # and checks. The notebooks then run one after the other, as a student runs them (a lab's solution may reuse
-# what its notebook trained). Both parts always run; the command fails if either failed.
+# what its notebook trained). Both parts always run; the command fails if either failed, or if handin/ changed.
 test: install install-large browser
+	$(PY) tests/handin_guard.py snapshot
 	$(PY) -m pytest tests -n 2 --dist loadfile -p no:cacheprovider --durations=10; tests=$$?; \
 	$(PY) -m pytest notebooks solutions --nbval-lax --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider --durations=10; notebooks=$$?; \
-	test $$tests -eq 0 -a $$notebooks -eq 0
+	$(PY) tests/handin_guard.py verify; handin=$$?; \
+	test $$tests -eq 0 -a $$notebooks -eq 0 -a $$handin -eq 0
+
+# Style and types: ruff (lint + format, line length 119) on all Python files, mypy on the coursekit package.
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 
 # Unit tests only (seconds): no training, no notebooks.
 test-fast: install
@@ -89,4 +97,4 @@ grade: install
 	$(PY) -m coursekit.grading.grade $(SUBMISSIONS) --lab $(LAB) $(if $(ANSWERS),--answers $(ANSWERS))
 
 clean:
-	rm -rf outputs handin .pytest_cache
+	rm -rf outputs .pytest_cache  # never handin/: students keep their hand-ins there

@@ -19,3 +19,7 @@ TRAIL_STATUS_CSV = DATA_DIR / "trail_status.csv"
 def data_path(name: str) -> Path:
     """Return the path of a file shipped in ``data/`` (``data_path("trail_status.csv")``)."""
     return DATA_DIR / name
+
+
+# Where the reference solutions write their hand-ins. Never handin/: that folder belongs to the student.
+REFERENCE_HANDINS_DIR = OUTPUTS_DIR / "reference-handins"
