@@ -39,3 +39,27 @@ def make_compute_metrics(label_names: list[str] | None = None):
         return classification_metrics(references, np.argmax(logits, axis=-1), label_names)
 
     return compute_metrics
+
+
+def wilson_interval(correct: int, total: int, z: float = 1.96) -> tuple[float, float]:
+    """The Wilson score interval (95 % by default) for an accuracy of ``correct`` out of ``total``.
+
+    With 135 test posts one post is 0.7 points, and the interval around 0.93 is about ±0.04 wide: two models
+    whose intervals overlap this much are not shown to differ. Wilson stays inside [0, 1] and behaves at 0 and
+    1, where the textbook ``p ± z·sqrt(p(1-p)/n)`` does not.
+    """
+    if total <= 0:
+        raise ValueError("total must be positive")
+    if not 0 <= correct <= total:
+        raise ValueError("correct must be between 0 and total")
+    p = correct / total
+    denominator = 1 + z**2 / total
+    centre = (p + z**2 / (2 * total)) / denominator
+    half = z * np.sqrt(p * (1 - p) / total + z**2 / (4 * total**2)) / denominator
+    return float(max(0.0, centre - half)), float(min(1.0, centre + half))
+
+
+def format_accuracy(correct: int, total: int) -> str:
+    """``"0.933 (95% CI 0.878-0.965, 126/135)"``: an accuracy always travels with its interval and its count."""
+    low, high = wilson_interval(correct, total)
+    return f"{correct / total:.3f} (95% CI {low:.3f}-{high:.3f}, {correct}/{total})"
