@@ -91,10 +91,10 @@ def test_classes_share_vocabulary_so_no_keyword_decides():
 
 def test_majority_baseline_on_the_course_split_is_the_graded_number():
     from coursekit.data import load_labelled_texts
-    from coursekit.scripts import load_example
+    from coursekit.training import split_dataset
 
     data = load_labelled_texts(EMAILS, "text", "label")
-    splits = load_example("training/classifier.py").split_dataset(data, 0.15, 0.15, 42)
+    splits = split_dataset(data, 0.15, 0.15, 42)
     y_test = [data.label_names[i] for i in splits["test"]["label"]]
     assert len(y_test) == 150 and y_test.count("collision") == 39
     assert summary_scores(y_test, ["collision"] * 150) == {"accuracy": 0.26, "f1_macro": 0.0688, "f1_weighted": 0.1073}

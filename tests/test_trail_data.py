@@ -11,7 +11,7 @@ import pytest
 
 from coursekit.data import TRAIL_LABEL_COLUMNS, load_labelled_texts
 from coursekit.paths import DATA_DIR, TRAIL_STATUS_CSV
-from coursekit.scripts import load_example
+from coursekit.training import split_dataset
 
 
 @pytest.fixture(scope="module")
@@ -52,10 +52,9 @@ def test_no_near_duplicates_anywhere(trail):
 
 
 def test_course_split_is_leak_free_and_stratified():
-    training = load_example("training/classifier.py")
     data = load_labelled_texts(TRAIL_STATUS_CSV, "status", "Blankets_Creek")
     assert data.label_names == ["closed", "open"]
-    splits = training.split_dataset(data, 0.15, 0.15, seed=42)
+    splits = split_dataset(data, 0.15, 0.15, seed=42)
     assert sum(len(s) for s in splits.values()) == len(data.texts)
     assert not set(splits["train"]["text"]) & set(splits["test"]["text"])
     shares = [sum(s["label"]) / len(s) for s in splits.values()]

@@ -61,14 +61,12 @@ def run_test_split(run_dir: Path, data: Path | None = None) -> TestSplit:
     """Recompute a run's test split from its training_config.json, as examples/training/classifier.py made it."""
     from coursekit.data import load_labelled_texts
     from coursekit.lessons.publishing import TRAINING_CONFIG, read_json
-    from coursekit.scripts import load_example
+    from coursekit.training import split_dataset
 
     config = read_json(run_dir / TRAINING_CONFIG, "the run's settings: data file, columns, split sizes and seed")
     data_file = data or find_data_file(str(config["data"]))
     labelled = load_labelled_texts(data_file, config["text_column"], config["label_column"], config.get("label_names"))
-    splits = load_example("training/classifier.py").split_dataset(
-        labelled, config["test_size"], config["validation_size"], config["seed"]
-    )
+    splits = split_dataset(labelled, config["test_size"], config["validation_size"], config["seed"])
     test = splits["test"]
     predictions = run_dir / "test_predictions.csv"
     texts, labels = list(test["text"]), list(test["label"])

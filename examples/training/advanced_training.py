@@ -45,6 +45,7 @@ from coursekit.metrics import make_compute_metrics
 from coursekit.models import count_parameters, load_tokenizer_and_model, resolve_model
 from coursekit.paths import OUTPUTS_DIR
 from coursekit.scripts import load_example
+from coursekit.training import prepare_output_dir, split_dataset, tokenize_splits, write_test_predictions
 
 lab4 = load_example("training/classifier.py")
 
@@ -96,7 +97,7 @@ def check_advanced_settings(args: argparse.Namespace) -> None:
 def prepare_run_dir(args: argparse.Namespace) -> str | None:
     """Create (or, with --resume, reopen) the run directory; return the checkpoint to resume from."""
     if not args.resume:
-        lab4.prepare_output_dir(args.output, args.overwrite)
+        prepare_output_dir(args.output, args.overwrite)
         return None
     checkpoints = args.output / "checkpoints"
     last = get_last_checkpoint(str(checkpoints)) if checkpoints.is_dir() else None
@@ -174,9 +175,7 @@ def save_results(
     """Save the restored best model and write test predictions, metrics, best_metrics and the learning curves."""
     trainer.save_model(str(args.output))  # the restored best model, its config and tokenizer
     shutil.rmtree(args.output / "checkpoints", ignore_errors=True)  # hundreds of MB of optimizer state
-    test = lab4.write_test_predictions(
-        trainer, encoded["test"], data.label_names, args.output / "test_predictions.csv"
-    )
+    test = write_test_predictions(trainer, encoded["test"], data.label_names, args.output / "test_predictions.csv")
     best = best_metrics(trainer, model_name, test, args.epochs)
     trainer.remove_callback(JsonlLoggerCallback)  # the log ends with training; this evaluates the restored model
     validation = {
@@ -224,12 +223,12 @@ def train(args: argparse.Namespace) -> dict | None:
     )
     write_config(args, learning_rate)
 
-    splits = lab4.split_dataset(data, args.test_size, args.validation_size, args.seed)
+    splits = split_dataset(data, args.test_size, args.validation_size, args.seed)
     if args.max_train_rows:
         n = min(args.max_train_rows, len(splits["train"]))
         splits["train"] = splits["train"].shuffle(seed=args.seed).select(range(n))
     tokenizer, model = load_tokenizer_and_model(choice, data.id2label)
-    encoded = lab4.tokenize_splits(splits, tokenizer, args.max_length)
+    encoded = tokenize_splits(splits, tokenizer, args.max_length)
     stopper = StopAtStepCallback(args.stop_after_steps) if args.stop_after_steps else None
     callbacks = [
         EarlyStoppingCallback(early_stopping_patience=args.patience),
