@@ -7,7 +7,7 @@ import math
 
 import pandas as pd
 import pytest
-from conftest import run_script
+from helpers import run_script
 
 from coursekit.data import read_table
 from coursekit.errors import CourseError

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import run_script
+from helpers import run_script
 
 from coursekit.data import read_table
 from coursekit.errors import CourseError

@@ -7,7 +7,7 @@ import json
 import random
 
 import pytest
-from conftest import run_main, run_script
+from helpers import run_main, run_script
 
 from coursekit.errors import CourseError
 from coursekit.lessons.augment import (

@@ -9,7 +9,7 @@ import struct
 import numpy as np
 import pytest
 import torch
-from conftest import run_main, run_script
+from helpers import run_main, run_script
 from sklearn.metrics import accuracy_score, f1_score, precision_score, recall_score
 from transformers import TrainerControl, TrainerState, TrainingArguments
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import run_main, run_script
+from helpers import run_main, run_script
 
 from coursekit.errors import CourseError
 from coursekit.lessons.error_analysis import (

@@ -17,16 +17,15 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import free_port, running_server
+from helpers import free_port, import_script, running_server
 from streamlit.testing.v1 import AppTest
 
 from coursekit.errors import CourseError
 from coursekit.inference import NEEDS_REVIEW, Prediction
 from coursekit.paths import OUTPUTS_DIR, PROJECT_ROOT
-from coursekit.scripts import load_example
 
 APP = PROJECT_ROOT / "examples" / "app" / "app.py"
-helpers = load_example("app/app_helpers.py")
+helpers = import_script("app/app_helpers.py")
 LABELS = ["closed", "open"]
 # The first AppTest run imports torch and loads the model; AppTest's default of 3 s is far too short.
 RUN_TIMEOUT = 120

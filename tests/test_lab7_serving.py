@@ -18,12 +18,11 @@ from pathlib import Path
 import httpx
 import pandas as pd
 import pytest
-from conftest import free_port, run_script, running_server
+from helpers import free_port, import_script, run_script, running_server
 
 from coursekit.errors import CourseError
 from coursekit.inference import NEEDS_REVIEW, Prediction, check_texts, check_threshold, decide, load_classifier
 from coursekit.paths import DATA_DIR, PROJECT_ROOT
-from coursekit.scripts import load_example
 
 BATCH = "examples/inferencing/batch_predict.py"
 BENCHMARK = "examples/benchmark/inference_throughput.py"
@@ -36,7 +35,7 @@ REQUEST_TIMEOUT = 60
 @pytest.fixture(scope="module")
 def service():
     """examples/serving/service.py as a module (examples/ is not a package)."""
-    return load_example("serving/service.py")
+    return import_script("serving/service.py")
 
 
 def assert_consistent(record: dict, threshold: float | None) -> None:
@@ -193,7 +192,7 @@ def test_batch_script_writes_jsonl_records_with_ids(tmp_path, trained_model_dir)
 @pytest.mark.slow
 def test_batch_script_csv_output_from_a_text_file(tmp_path, trained_model_dir, capsys):
     (tmp_path / "posts.txt").write_text("Blankets Creek is open, enjoy!\n\nBoth trails closed after the storm.\n")
-    script = load_example("inferencing/batch_predict.py")
+    script = import_script("inferencing/batch_predict.py")
     assert (
         script.main(
             [
@@ -217,7 +216,7 @@ def test_batch_script_csv_output_from_a_text_file(tmp_path, trained_model_dir, c
 
 @pytest.mark.slow
 def test_benchmark_table_and_csv(tmp_path, trained_model_dir, capsys):
-    script = load_example("benchmark/inference_throughput.py")
+    script = import_script("benchmark/inference_throughput.py")
     out = tmp_path / "throughput.csv"
     assert (
         script.main(

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import run_script
+from helpers import run_script
 from test_grade_lab8 import fake_run_dir
 
 from coursekit.lessons.model_card import (

@@ -7,7 +7,7 @@ import struct
 
 import pandas as pd
 import pytest
-from conftest import run_main, run_script
+from helpers import run_main, run_script
 
 from coursekit.paths import EXAMPLES_DIR
 

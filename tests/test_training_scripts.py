@@ -6,10 +6,9 @@ import json
 
 import pandas as pd
 import pytest
-from conftest import SMALL_TRAINING, run_main, run_script
+from helpers import SMALL_TRAINING, import_script, run_main, run_script
 
 from coursekit.paths import TRAIL_STATUS_CSV
-from coursekit.scripts import load_example
 
 TRAIN = "examples/training/classifier.py"
 INFER = "examples/inferencing/inference.py"
@@ -25,7 +24,7 @@ def test_training_learns_the_trail_data(trained_model_dir):
     config = json.loads((trained_model_dir / "config.json").read_text())
     assert config["id2label"] == {"0": "closed", "1": "open"}
     saved = json.loads((trained_model_dir / "training_config.json").read_text())
-    defaults = load_example(TRAIN.removeprefix("examples/")).build_parser().parse_args([])
+    defaults = import_script(TRAIN.removeprefix("examples/")).build_parser().parse_args([])
     assert saved["model"] == "minilm-l6" and saved["max_length"] == defaults.max_length  # the Lab 4 defaults
     assert len(metrics["validation_history"]) == defaults.epochs
     predictions = pd.read_csv(trained_model_dir / "test_predictions.csv")
