@@ -180,7 +180,9 @@ def _check_count(n, name: str) -> None:
 
 def _split_token(token: str) -> tuple[str, str, str]:
     """Split 'Thanks!' into ('', 'Thanks', '!'): synonyms and protection look at the core word."""
-    lead, core, trail = _TOKEN.match(token).groups()
+    match = _TOKEN.match(token)
+    assert match is not None, token  # the pattern's three groups may all be empty, so it matches any string
+    lead, core, trail = match.groups()
     return lead, core, trail
 
 

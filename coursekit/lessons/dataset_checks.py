@@ -153,7 +153,7 @@ def _label_problems(labels: pd.Series, allowed_labels: list[str] | None) -> list
     present = [(i, str(v)) for i, v in enumerate(labels) if normalise_label(v) is not None]
     spellings: dict[str, Counter[str]] = defaultdict(Counter)
     for _, value in present:
-        spellings[normalise_label(value)][value] += 1
+        spellings[str(normalise_label(value))][value] += 1
     if allowed_labels is not None:
         canonical = {normalise_label(a): a for a in allowed_labels}
     else:  # without a list, the most frequent spelling of each label is taken as the right one

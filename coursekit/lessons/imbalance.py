@@ -43,7 +43,7 @@ def class_counts(labels: Sequence[int], label_names: list[str]) -> dict[str, int
 def minority_label(labels: Sequence[int], label_names: list[str]) -> str:
     """The name of the smallest class (the first one on a tie)."""
     counts = class_counts(labels, label_names)
-    return min(counts, key=counts.get)
+    return min(counts, key=lambda name: counts[name])
 
 
 def imbalance_summary(labels: Sequence[int], label_names: list[str]) -> dict:

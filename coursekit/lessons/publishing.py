@@ -22,6 +22,7 @@ import hashlib
 import json
 import re
 import shutil
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -314,7 +315,7 @@ def manifest_coverage_problems(
 
 
 def manifest_hash_problems(
-    manifest: dict, present: dict[str, Path], allow_absent: list[str] = (), name: str = MANIFEST
+    manifest: dict, present: dict[str, Path], allow_absent: Sequence[str] = (), name: str = MANIFEST
 ) -> list[str]:
     """Every listed file exists (unless it matches ``allow_absent``) with the listed size and sha256."""
     problems = []
@@ -477,7 +478,8 @@ def verify_model_dir(folder: str | Path, require_weights: bool = True) -> list[s
             problems.append(f"{file} is missing.")
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             problems.append(f"{file} is not valid JSON ({exc}).")
-    metrics = documents.get(METRICS) if isinstance(documents.get(METRICS), dict) else {}
+    found = documents.get(METRICS)
+    metrics: dict = found if isinstance(found, dict) else {}
     if (folder / CARD).is_file():
         problems += card_problems((folder / CARD).read_text(encoding="utf-8"), metrics)
     else:

@@ -9,7 +9,8 @@ read (missing, unknown extension, not UTF-8, malformed JSON line).
 
 Run:
     python examples/data/validate_dataset.py data/feedback.jsonl
-    python examples/data/validate_dataset.py data/feedback.jsonl --allowed-labels praise,bug_report,feature_request,billing,other
+    python examples/data/validate_dataset.py data/feedback.jsonl \\
+        --allowed-labels praise,bug_report,feature_request,billing,other
     python examples/data/validate_dataset.py data/trail_status.csv --text-column status --label-column Rope_Mill
 """
 

@@ -1,7 +1,8 @@
 """Lab 8: turn a training run into a folder you can share: weights, config, tokenizer, card and checksums.
 
     python examples/publishing/prepare_model.py outputs/blankets_creek-minilm-l6 --name trail-status
-    python examples/publishing/prepare_model.py RUN_DIR --out published/trail-status --hub-model-id your-name/trail-status
+    python examples/publishing/prepare_model.py RUN_DIR --out published/trail-status \\
+        --hub-model-id your-name/trail-status
     python examples/publishing/prepare_model.py RUN_DIR --out handin/lab-8 --without-weights --card-notes notes.md
 
 Without ``--out`` the folder is a new version in the registry: ``outputs/registry/<name>/v1/`` (then v2, ...)

@@ -1,7 +1,8 @@
 """Lab 8: push a published model folder to the Hugging Face Hub, or (the default) show exactly what would be pushed.
 
     python examples/publishing/push_model.py outputs/registry/trail-status/v1 --hub-model-id your-name/trail-status
-    python examples/publishing/push_model.py outputs/registry/trail-status/v1 --hub-model-id your-name/trail-status --push
+    python examples/publishing/push_model.py outputs/registry/trail-status/v1 \\
+        --hub-model-id your-name/trail-status --push
 
 The default is a dry run that works offline: it verifies the folder, lists every file that would be
 uploaded with its size and sha256, and writes that plan to ``<folder>.upload-plan.json``. Only ``--push``
