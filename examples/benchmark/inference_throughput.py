@@ -133,7 +133,8 @@ def main(argv: list[str] | None = None) -> int:
     classifier = load_classifier(args.model_dir or lab4_model_dir(), device=args.device, max_length=args.max_length)
     classifier.predict(texts[: max(args.batch_sizes)], batch_size=max(args.batch_sizes))  # warm-up, not timed
     rows = [measure(classifier, texts, size, args.also_sorted, args.repeats) for size in args.batch_sizes]
-    threads = f", {torch.get_num_threads()} threads" if classifier.device == "cpu" else ""
+    count = torch.get_num_threads()
+    threads = f", {count} thread{'' if count == 1 else 's'}" if classifier.device == "cpu" else ""
     print(
         f"{classifier.model_dir.name} on {classifier.device}{threads}, torch {torch.__version__}: "
         f"{len(texts)} texts from {args.data.name}, max_length {args.max_length}, fastest of {args.repeats} runs"
