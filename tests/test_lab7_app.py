@@ -474,7 +474,7 @@ def test_app_in_a_real_browser(browser, streamlit_url, trained_model_dir, tmp_pa
     accuracy = json.loads((trained_model_dir / "metrics.json").read_text())["test"]["accuracy"]
     assert f"{accuracy:.1%}" in browser.find_element(By.CSS_SELECTOR, "[data-testid='stSidebar']").text
     # The uploader shows the app's own limit from examples/app/.streamlit/config.toml, not Streamlit's 200 MB.
-    browser.find_element(By.XPATH, "//button[@role='tab'][.//p[text()='Batch file']]").click()
+    browser.find_element(By.XPATH, "//*[@role='tab' and contains(., 'Batch file')]").click()
     uploader = wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, "[data-testid='stFileUploader']")))
     assert re.search(rf"\b{upload_limit_mb()}\s?MB per file", uploader.text), uploader.text
     # The run is over when Streamlit's "running" indicator has gone (then the screenshot shows the final page).
