@@ -1,12 +1,15 @@
-"""Read labelled text files with errors that say which row is wrong and how to fix it.
+"""Core layer (every lab): read labelled text files with errors that say which row is wrong and how to fix it.
 
 Every script reads its data through :func:`read_table` and :func:`load_labelled_texts`, so a missing
 file, a misspelt column, an empty text or an unknown label gives the same clear message everywhere.
+Text columns are read as text: a post that says ``123``, ``NaN``, ``N/A`` or ``null`` is that post, not a
+number or a missing value (pandas' NA parsing still applies to the other columns, e.g. missing labels).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +21,7 @@ READERS = {".csv": "csv", ".tsv": "tsv", ".json": "json", ".jsonl": "jsonl", ".p
 # The trail data's label columns hold 1 for open and 0 for closed (see data/README.md).
 TRAIL_LABEL_NAMES = ["closed", "open"]
 TRAIL_LABEL_COLUMNS = ["Blankets_Creek", "Rope_Mill"]
+TOO_DEEP = "nested too deeply to be a record (lists or objects inside each other thousands of times); fix the file."
 
 
 def row_name(path: Path, index: int) -> str:
@@ -42,22 +46,46 @@ def parse_jsonl(lines: list[str], source: str) -> list[dict]:
             raise CourseError(
                 f"{source}: line {number} is not valid JSON ({exc.msg}); fix or delete that line."
             ) from None
+        except RecursionError:
+            raise CourseError(f"{source}: line {number} is {TOO_DEEP}") from None
         if not isinstance(record, dict):
             raise CourseError(f"{source}: line {number} is not a JSON object ({{...}}); each line must be one record.")
         records.append(record)
     return records
 
 
-def _read_jsonl(path: Path) -> pd.DataFrame:
-    """Read JSON Lines with :func:`parse_jsonl`, instead of pandas' generic ValueError."""
-    return pd.DataFrame.from_records(parse_jsonl(path.read_text(encoding="utf-8").splitlines(), str(path)))
+def _records_frame(records: list, text_columns: Sequence[str]) -> pd.DataFrame:
+    """JSON records as a DataFrame; a bare number in a text column (``{"text": 123}``) becomes its digits first,
+    as a column holding numbers and nulls would turn 123 into 123.0."""
+    for record in records:
+        for column in text_columns:
+            if isinstance(record, dict) and as_text(record.get(column)) and not isinstance(record[column], str):
+                record[column] = as_text(record[column])
+    return pd.DataFrame.from_records(records)
 
 
-def read_table(path: str | Path) -> pd.DataFrame:
+def _read_csv(path: Path, sep: str, text_columns: Sequence[str]) -> pd.DataFrame:
+    """Read a CSV/TSV file; ``text_columns`` (those the file has) are read again as raw strings.
+
+    pandas turns ``123`` into a number and ``NaN``, ``N/A``, ``null`` (and an empty cell) into a missing value.
+    For a text column that loses real posts, so those columns are read with ``dtype=str`` and
+    ``keep_default_na=False``; the other columns keep the NA parsing that finds missing labels.
+    """
+    frame = pd.read_csv(path, sep=sep, encoding="utf-8")
+    present = [column for column in dict.fromkeys(text_columns) if column in frame.columns]
+    if present:
+        raw = pd.read_csv(path, sep=sep, encoding="utf-8", usecols=present, dtype=str, keep_default_na=False)
+        for column in present:
+            frame[column] = raw[column]
+    return frame
+
+
+def read_table(path: str | Path, text_columns: Sequence[str] = ()) -> pd.DataFrame:
     """Read CSV, TSV, JSON (array of objects), JSON Lines or Parquet into a DataFrame.
 
+    ``text_columns`` are read as text (see :func:`_read_csv`): pass the column of the texts whenever you know it.
     Raises :class:`CourseError` for a missing file, an unknown extension, text that is not UTF-8,
-    malformed JSON (with its line number) and an empty file.
+    malformed or too deeply nested JSON (with its line number) and an empty file.
     """
     path = Path(path).expanduser()
     if not path.is_file():
@@ -67,14 +95,12 @@ def read_table(path: str | Path) -> pd.DataFrame:
     if kind is None:
         raise CourseError(f"{path}: unknown file type '{path.suffix}'. Use one of: {', '.join(READERS)}.")
     try:
-        if kind == "csv":
-            frame = pd.read_csv(path, encoding="utf-8")
-        elif kind == "tsv":
-            frame = pd.read_csv(path, sep="\t", encoding="utf-8")
+        if kind in {"csv", "tsv"}:
+            frame = _read_csv(path, "," if kind == "csv" else "\t", text_columns)
         elif kind == "jsonl":
-            frame = _read_jsonl(path)
+            frame = _records_frame(parse_jsonl(path.read_text(encoding="utf-8").splitlines(), str(path)), text_columns)
         elif kind == "json":
-            frame = pd.DataFrame.from_records(json.loads(path.read_text(encoding="utf-8")))
+            frame = _records_frame(json.loads(path.read_text(encoding="utf-8")), text_columns)
         else:
             frame = pd.read_parquet(path)
     except UnicodeDecodeError as exc:
@@ -84,6 +110,8 @@ def read_table(path: str | Path) -> pd.DataFrame:
         ) from None
     except pd.errors.EmptyDataError:
         raise CourseError(f"{path}: the file is empty.") from None
+    except RecursionError:
+        raise CourseError(f"{path}: {TOO_DEEP}") from None
     except (pd.errors.ParserError, json.JSONDecodeError, ValueError, TypeError) as exc:
         raise CourseError(f"{path}: could not be parsed as {kind}: {exc}") from None
     except OSError as exc:
@@ -158,9 +186,19 @@ def encode_labels(values: list, path: Path, label_names: list[str] | None = None
     return [index[v] for v in texts], list(names)
 
 
+def as_text(value: object) -> str:
+    """A cell of a text column as text: a number (JSON ``123``) is its digits; missing values and
+    anything else (lists, objects) are empty, and so reported as such."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value == value:  # NaN != NaN
+        return str(value)
+    return ""
+
+
 def require_texts(frame: pd.DataFrame, column: str, path: str | Path) -> list[str]:
     """The texts of ``column``, or an error naming every row whose text is empty or missing."""
-    texts = [t if isinstance(t, str) else "" for t in frame[column]]
+    texts = [as_text(t) for t in frame[column]]
     empty = [i for i, t in enumerate(texts) if not t.strip()]
     if empty:
         raise CourseError(
@@ -183,7 +221,7 @@ def load_labelled_texts(
     their file has them (Lab 1 shows how to clean such a file deliberately).
     """
     path = Path(path).expanduser()
-    frame = read_table(path)
+    frame = read_table(path, text_columns=[text_column])
     require_columns(frame, [text_column, label_column], path)
     texts = require_texts(frame, text_column, path)
     labels = frame[label_column]

@@ -1,4 +1,5 @@
-"""Inference with a saved classifier, shared by the batch script, the web service and the app (Lab 7).
+"""Lesson layer (Lab 7; Lab 8 reuses it): inference with a saved classifier, shared by the batch script, the web
+service (:mod:`coursekit.serving`) and the app.
 
     from coursekit.inference import load_classifier
     classifier = load_classifier("outputs/blankets_creek-minilm-l6")       # device picked automatically
@@ -29,6 +30,8 @@ DEFAULT_THRESHOLD = 0.9
 DEFAULT_BATCH_SIZE = 32
 # Tokens per text; longer texts are cut. Trail posts have at most ~100 tokens, so nothing real is lost.
 DEFAULT_MAX_LENGTH = 128
+# Below this a text keeps little more than [CLS] and [SEP]; above the model's position embeddings it crashes.
+MIN_MAX_LENGTH = 8
 # Scores are rounded before the threshold is applied, so a record's label always agrees with its
 # printed confidence ("needs review" exactly when confidence < threshold).
 DECIMALS = 4
@@ -81,8 +84,22 @@ def decide(predicted_label: str, confidence: float, threshold: float | None) -> 
     return predicted_label
 
 
+def invalid_character(text: str) -> str | None:
+    """What is wrong with ``text`` as Unicode, or None: a lone surrogate (JSON ``"\\ud800"``) is not a character
+    and makes the tokenizer fail, so it is refused up front, by position."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return (
+            f"holds an invalid character at position {exc.start + 1} (a lone surrogate, "
+            f"U+{ord(text[exc.start]):04X}); send valid Unicode text"
+        )
+    return None
+
+
 def check_texts(texts: str | Sequence[str]) -> list[str]:
-    """One text or a list of texts as a list; empty input, empty texts and non-strings are errors."""
+    """One text or a list of texts as a list; empty input, empty texts, non-strings and invalid characters are
+    errors."""
     if isinstance(texts, str):
         texts = [texts]
     texts = list(texts)
@@ -94,7 +111,36 @@ def check_texts(texts: str | Sequence[str]) -> list[str]:
     empty = [i + 1 for i, t in enumerate(texts) if not t.strip()]
     if empty:
         raise CourseError(f"text number {', '.join(map(str, empty[:10]))} is empty; remove or fill it.")
+    for number, text in enumerate(texts, start=1):
+        problem = invalid_character(text)
+        if problem:
+            raise CourseError(f"text number {number} {problem}.")
     return texts
+
+
+def longest_input(model_dir: Path) -> int | None:
+    """The most tokens the model in ``model_dir`` can read: its ``max_position_embeddings``, or the tokenizer's
+    ``model_max_length`` when that is smaller (RoBERTa-style models reserve two positions). None if unknown."""
+    config = read_json_file(model_dir / "config.json")
+    tokenizer = read_json_file(model_dir / "tokenizer_config.json")
+    limits = [
+        value
+        for value in (config.get("max_position_embeddings"), tokenizer.get("model_max_length"))
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0
+    ]
+    return min(limits) if limits else None
+
+
+def check_max_length(max_length: int, model_dir: Path) -> int:
+    """Return ``max_length`` if the model can read that many tokens, else raise a :class:`CourseError`."""
+    longest = longest_input(model_dir)
+    if max_length < MIN_MAX_LENGTH or (longest is not None and max_length > longest):
+        upper = f"{longest} (what {model_dir.name} can read)" if longest is not None else "the model's limit"
+        raise CourseError(
+            f"max_length must be between {MIN_MAX_LENGTH} and {upper}, got {max_length}. "
+            f"The course uses {DEFAULT_MAX_LENGTH}."
+        )
+    return max_length
 
 
 def choose_device(device: str | None = None) -> str:
@@ -152,7 +198,7 @@ class Classifier:
         for text, scores in zip(texts, outputs):
             raw = {s["label"]: float(s["score"]) for s in scores}
             by_label = {label: round(raw[label], DECIMALS) for label in self.labels}  # in label order
-            best = max(raw, key=raw.get)
+            best = max(raw, key=lambda label: raw[label])
             confidence = by_label[best]
             predictions.append(
                 Prediction(
@@ -184,9 +230,11 @@ def load_classifier(
 ) -> Classifier:
     """Load a model folder saved by the training script into a :class:`Classifier`.
 
-    A missing folder, or one without ``config.json``, raises a :class:`CourseError` that says what to do.
+    A missing folder, one without ``config.json``, or a ``max_length`` the model cannot read raises a
+    :class:`CourseError` that says what to do.
     """
     path = require_model_dir(model_dir)  # before the slow import: a wrong path fails at once
+    check_max_length(max_length, path)
     chosen = choose_device(device)
 
     from transformers import pipeline

@@ -1,4 +1,4 @@
-"""Where the course's folders are, independent of the directory a script is started from."""
+"""Core layer: where the course's folders are, independent of the directory a script is started from (all labs)."""
 
 from __future__ import annotations
 
@@ -23,3 +23,16 @@ def data_path(name: str) -> Path:
 
 # Where the reference solutions write their hand-ins. Never handin/: that folder belongs to the student.
 REFERENCE_HANDINS_DIR = OUTPUTS_DIR / "reference-handins"
+
+
+def shown_path(path: str | Path) -> str:
+    """``path`` as a script prints it: relative to the working directory, else to the project root, else as given.
+
+    Printed output ends up in notebooks and logs that other people read: an absolute path names the machine
+    that ran it and means nothing on another one.
+    """
+    resolved = Path(path).expanduser().resolve()
+    for base in (Path.cwd(), PROJECT_ROOT):
+        if resolved.is_relative_to(base):
+            return resolved.relative_to(base).as_posix() or "."
+    return str(path)

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import run_main, run_script
+from helpers import import_script, run_main, run_script
 
 from coursekit.errors import CourseError
 from coursekit.lessons.error_analysis import (
@@ -199,6 +199,59 @@ def test_bad_input_exits_2_with_a_clear_message(tmp_path, case, message):
     result = run_main(SCRIPT, *(args or [str(named), "--data", str(data)]), cwd=tmp_path)
     assert result.returncode == 2, result.stderr
     assert message in result.stderr
+
+
+@pytest.fixture
+def scripted_evaluation(tmp_path, monkeypatch) -> tuple[list[str], Path]:
+    """evaluate_model.py's arguments for a config-only model whose "predictions" are fixed (no weights needed)."""
+    model = fake_model_dir(tmp_path / "named", {str(i): name for i, name in enumerate(LABELS)})
+    data = tmp_path / "emails.csv"
+    pd.DataFrame(
+        {"text": ["my car was stolen", "card payment failed", "NaN"], "label": ["theft", "billing", "theft"]}
+    ).to_csv(data, index=False)
+    probabilities = np.full((3, len(LABELS)), 0.02)
+    probabilities[[0, 1, 2], [LABELS.index("theft"), LABELS.index("theft"), LABELS.index("theft")]] = 0.9
+    script = import_script("evaluation/evaluate_model.py")
+    monkeypatch.setattr(script, "predict_probabilities", lambda *args: (probabilities, None))
+    out = tmp_path / "evaluation"
+    return [str(model), "--data", str(data), "--output", str(out)], out
+
+
+def test_script_refuses_to_replace_a_report_unless_overwrite(scripted_evaluation, tmp_path):
+    """Found by probing: a second run silently replaced a hand-edited report.json."""
+    args, out = scripted_evaluation
+    first = run_main(SCRIPT, *args, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    report = json.loads((out / "report.json").read_text())
+    assert report["n"] == 3 and report["accuracy"] == round(2 / 3, 4)  # "NaN" is an email's text, not a gap
+    assert "to evaluation" in first.stdout.splitlines()[-1] and str(tmp_path) not in first.stdout
+    (out / "report.json").write_text('{"edited": "by hand"}\n')
+
+    again = run_main(SCRIPT, *args, cwd=tmp_path)
+    assert again.returncode == 2
+    assert "evaluation already holds report.json, report.md, confusion_matrix.png, mistakes.csv" in again.stderr
+    assert "pass --overwrite" in again.stderr
+    assert (out / "report.json").read_text() == '{"edited": "by hand"}\n'
+
+    replaced = run_main(SCRIPT, *args, "--overwrite", cwd=tmp_path)
+    assert replaced.returncode == 0, replaced.stderr
+    assert json.loads((out / "report.json").read_text()) == report
+
+
+def test_script_failing_midway_changes_no_file(scripted_evaluation, tmp_path, monkeypatch):
+    """Every file is made first and written to a temporary name: a failure leaves the earlier report whole."""
+    args, out = scripted_evaluation
+    assert run_main(SCRIPT, *args, cwd=tmp_path).returncode == 0
+    before = {path.name: path.read_bytes() for path in out.iterdir()}
+
+    def broken_png(report, target):
+        target.write(b"\x89PNG half a picture")
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(import_script("evaluation/evaluate_model.py"), "save_confusion_png", broken_png)
+    with pytest.raises(RuntimeError, match="disk full"):
+        run_main(SCRIPT, *args, "--overwrite", cwd=tmp_path)
+    assert {path.name: path.read_bytes() for path in out.iterdir()} == before  # no temporary files either
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,9 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pandas as pd
@@ -33,7 +35,7 @@ START_DEADLINE = 120  # seconds for `streamlit run` to answer /_stcore/health
 PAGE_TIMEOUT = 120  # seconds for the browser to show the page (the server loads the model first)
 OPEN_POST = "Weekend update: Trails are open and a little dusty! Have fun out there."
 CLOSED_POST = "Trail report: Blankets Creek is closed today, the trails are too wet. Next check tomorrow at 8."
-# What `make browser` installs (Debian packages chromium and chromium-driver: /usr/bin/chromium, /usr/bin/chromedriver).
+# What `make browser` installs (Debian's chromium and chromium-driver: /usr/bin/chromium, /usr/bin/chromedriver).
 BROWSER_PROGRAMS = ("chromium", "chromedriver")
 CHROME_ARGS = [
     "--headless",
@@ -128,17 +130,67 @@ def test_find_models_says_what_to_do_when_there_are_none(tmp_path):
 )
 def test_bad_uploads_are_named_by_their_own_file_name(name, data, message):
     with pytest.raises(CourseError, match=message) as error:
-        helpers.read_upload(name, data)
+        helpers.read_upload(name, data, "text")
     assert "/tmp" not in str(error.value)
 
 
 def test_upload_texts_names_the_missing_column_and_empty_rows():
-    frame = helpers.read_upload("posts.csv", b"id,status\n1,open today\n2,\n3,closed\n")
+    frame = helpers.read_upload("posts.csv", b"id,status\n1,open today\n2,\n3,closed\n", "status")
     with pytest.raises(CourseError, match=r"posts\.csv has no column 'text'\. Its columns are: 'id', 'status'"):
         helpers.upload_texts(frame, "text", "posts.csv")
     with pytest.raises(CourseError, match=r"posts\.csv: empty text in column 'status' at line 3\."):
         helpers.upload_texts(frame, "status", "posts.csv")
-    assert helpers.upload_texts(frame.dropna(), "status", "posts.csv") == ["open today", "closed"]
+    assert helpers.upload_texts(frame.drop(index=1), "status", "posts.csv") == ["open today", "closed"]
+
+
+def upload_limit_mb() -> int:
+    """server.maxUploadSize in the app's own Streamlit config."""
+    return tomllib.loads(helpers.STREAMLIT_CONFIG.read_text(encoding="utf-8"))["server"]["maxUploadSize"]
+
+
+def test_streamlit_run_reads_the_apps_upload_limit(tmp_path):
+    """`streamlit run examples/app/app.py` (as `make app`) from any directory gets the app's own upload limit.
+
+    Streamlit reads .streamlit/config.toml next to the main script once `streamlit run` has set the script path.
+    """
+    assert 1 <= upload_limit_mb() <= 50  # Streamlit's default is 200 MB
+    probe = (
+        f"from streamlit import config; config._main_script_path = {str(APP)!r}; "
+        "print(config.get_option('server.maxUploadSize'))"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(upload_limit_mb())
+
+
+@pytest.mark.parametrize(
+    "name, data, message",
+    [
+        ("posts.json", b"[" * 100_000, r"^posts\.json: nested too deeply to be a record"),
+        ("posts.jsonl", b'{"text": "ok"}\n' + b"{" * 100_000, r"^posts\.jsonl: line 2 is not valid JSON|nested"),
+        ("posts.parquet", b"PAR1 this is not parquet", r"^posts\.parquet: could not be parsed as parquet"),
+        ("posts.xlsx", b"PK\x03\x04", r"^posts\.xlsx: unknown file type '\.xlsx'"),
+    ],
+)
+def test_odd_uploads_get_a_message_not_a_traceback(name, data, message):
+    with pytest.raises(CourseError, match=message) as error:
+        helpers.read_upload(name, data, "text")
+    assert "/tmp" not in str(error.value)
+
+
+def test_upload_texts_that_look_like_numbers_or_missing_values_are_texts():
+    frame = helpers.read_upload("posts.csv", b"id,text\n1,123\n2,NaN\n3,N/A\n4,null\n", "text")
+    assert helpers.upload_texts(frame, "text", "posts.csv") == ["123", "NaN", "N/A", "null"]
+
+
+def test_check_upload_size_names_the_limit_and_where_it_is_set():
+    helpers.check_upload_size("posts.csv", 10 * 1024 * 1024, 10)  # exactly the limit is fine
+    with pytest.raises(CourseError) as error:
+        helpers.check_upload_size("posts.csv", 10 * 1024 * 1024 + 1, 10)
+    assert str(error.value) == (
+        "posts.csv is 10.0 MB; the app reads files of at most 10 MB (server.maxUploadSize in "
+        "examples/app/.streamlit/config.toml). Score big files with examples/inferencing/batch_predict.py."
+    )
 
 
 def test_results_frame_has_the_batch_script_columns():
@@ -319,6 +371,34 @@ def test_app_explains_a_bad_upload(app, name, data, message):
     assert app.session_state.batch is None
 
 
+@pytest.fixture
+def app_upload_limit():
+    """The app's upload limit set in this process, as `streamlit run` sets it from the app's config.toml.
+
+    AppTest runs the script in-process and reads only ~/.streamlit and ./.streamlit, so the test sets the option.
+    """
+    from streamlit import config
+
+    before = config.get_option("server.maxUploadSize")
+    config.set_option("server.maxUploadSize", upload_limit_mb())
+    yield upload_limit_mb()
+    config.set_option("server.maxUploadSize", before)
+
+
+@pytest.mark.slow
+def test_app_refuses_a_too_large_upload_with_the_limit(app, app_upload_limit):
+    big = b"text\n" + b"Blankets Creek is open today.\n" * (app_upload_limit * 1024 * 1024 // 30 + 1)
+    app.file_uploader(key="upload").set_value(("posts.csv", big, "text/csv"))
+    app.run()
+    app.button(key="score").click().run()
+    assert not app.exception and app.session_state.batch is None
+    assert [e.value for e in app.error] == [
+        f"posts.csv is {len(big) / 1024 / 1024:.1f} MB; the app reads files of at most {app_upload_limit} MB "
+        "(server.maxUploadSize in examples/app/.streamlit/config.toml). Score big files with "
+        "examples/inferencing/batch_predict.py."
+    ]
+
+
 # ------------------------------------------------------------------------------------------------
 # The real app in headless Chromium
 # ------------------------------------------------------------------------------------------------
@@ -393,6 +473,10 @@ def test_app_in_a_real_browser(browser, streamlit_url, trained_model_dir, tmp_pa
     assert badge.text in LABELS + [NEEDS_REVIEW]
     accuracy = json.loads((trained_model_dir / "metrics.json").read_text())["test"]["accuracy"]
     assert f"{accuracy:.1%}" in browser.find_element(By.CSS_SELECTOR, "[data-testid='stSidebar']").text
+    # The uploader shows the app's own limit from examples/app/.streamlit/config.toml, not Streamlit's 200 MB.
+    browser.find_element(By.XPATH, "//*[@role='tab' and contains(., 'Batch file')]").click()
+    uploader = wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, "[data-testid='stFileUploader']")))
+    assert re.search(rf"\b{upload_limit_mb()}\s?MB per file", uploader.text), uploader.text
     # The run is over when Streamlit's "running" indicator has gone (then the screenshot shows the final page).
     wait.until(ec.invisibility_of_element_located((By.CSS_SELECTOR, "[data-testid='stStatusWidget']")))
     assert browser.save_screenshot(str(tmp_path / "lab-7-app.png"))

@@ -1,7 +1,8 @@
 """Lab 7: coursekit.inference, the batch script, the throughput benchmark and the FastAPI service.
 
-The service is tested twice: in-process with FastAPI's TestClient, and as a real uvicorn process on a free
-127.0.0.1 port hit over HTTP (start-up polled with a deadline, always stopped by the fixture's finalizer).
+The service is tested twice: the app of ``coursekit.serving.create_app`` in-process with FastAPI's TestClient,
+and ``examples/serving/service.py`` as a real uvicorn process on a free 127.0.0.1 port hit over HTTP (start-up
+polled with a deadline, always stopped by the fixture's finalizer).
 Tests that need a trained model use the session fixture ``trained_model_dir`` and are marked slow.
 """
 
@@ -18,24 +19,29 @@ from pathlib import Path
 import httpx
 import pandas as pd
 import pytest
-from helpers import free_port, import_script, run_script, running_server
+from helpers import free_port, import_script, run_main, run_script, running_server
 
+from coursekit.data import load_labelled_texts, read_table, require_texts
 from coursekit.errors import CourseError
-from coursekit.inference import NEEDS_REVIEW, Prediction, check_texts, check_threshold, decide, load_classifier
+from coursekit.inference import (
+    NEEDS_REVIEW,
+    Prediction,
+    check_max_length,
+    check_texts,
+    check_threshold,
+    decide,
+    load_classifier,
+)
 from coursekit.paths import DATA_DIR, PROJECT_ROOT
+from coursekit.serving import LIMITS, BodySizeLimit, create_app
 
 BATCH = "examples/inferencing/batch_predict.py"
 BENCHMARK = "examples/benchmark/inference_throughput.py"
 SERVICE = "examples/serving/service.py"
 LABELS = ["closed", "open"]
+LIMITS_JSON = {"max_texts": 32, "max_chars": 2000, "max_body_bytes": 1024 * 1024}
 START_DEADLINE = 120  # seconds for a server to answer /health (model loading on a loaded 2-core machine)
 REQUEST_TIMEOUT = 60
-
-
-@pytest.fixture(scope="module")
-def service():
-    """examples/serving/service.py as a module (examples/ is not a package)."""
-    return import_script("serving/service.py")
 
 
 def assert_consistent(record: dict, threshold: float | None) -> None:
@@ -102,7 +108,7 @@ def test_prediction_record_has_the_documented_keys():
 def fake_model_dir(tmp_path_factory) -> Path:
     """A folder that passes the model-folder check; the bad-input tests fail before it is loaded."""
     folder = tmp_path_factory.mktemp("fake-model")
-    (folder / "config.json").write_text("{}")
+    (folder / "config.json").write_text('{"max_position_embeddings": 512}')
     return folder
 
 
@@ -115,25 +121,75 @@ def fake_model_dir(tmp_path_factory) -> Path:
         ("id,text\np1,open\n", ["--threshold", "1.5"], "threshold must be between 0 and 1"),
         ("id,text\np1,open\n", ["--output", "out.txt"], "--output must end in .jsonl or .csv"),
         ("id,text\np1,open\n", ["--batch-size", "0"], "--batch-size must be at least 1"),
+        # Found by probing: tracebacks for a deeply nested JSON file and --max-length 100000; 0 was accepted.
+        ("[" * 100_000, ["--input", "in.json"], "in.json: nested too deeply to be a record"),
+        ('{"text": "ok"}\n' + "[" * 100_000, ["--input", "in.jsonl"], "in.jsonl: line 2 is nested too deeply"),
+        ("id,text\np1,open\n", ["--max-length", "100000"], "max_length must be between 8 and 512 (what fake-model"),
+        ("id,text\np1,open\n", ["--max-length", "0"], "max_length must be between 8 and 512"),
+        ('[{"text": "ok"}, {"text": "a \\ud800"}]', ["--input", "in.json"], "in.json: could not be parsed as json"),
     ],
 )
 def test_batch_script_bad_input(tmp_path, fake_model_dir, setup, args, message):
-    if setup is not None:
-        (tmp_path / "in.csv").write_text(setup)
     base = {"--input": "in.csv", "--output": "out.jsonl"}
     for flag, value in zip(args[::2], args[1::2]):
         base[flag] = value
-    result = run_script(BATCH, str(fake_model_dir), *[x for kv in base.items() for x in kv], cwd=tmp_path)
+    if setup is not None:
+        (tmp_path / base["--input"]).write_text(setup)
+    result = run_main(BATCH, str(fake_model_dir), *[x for kv in base.items() for x in kv], cwd=tmp_path)
     assert result.returncode == 2, result.stderr
-    assert message in result.stderr
+    assert message in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_check_max_length_uses_the_models_own_limit(tmp_path):
+    (tmp_path / "config.json").write_text('{"max_position_embeddings": 514}')
+    (tmp_path / "tokenizer_config.json").write_text('{"model_max_length": 512}')  # RoBERTa-style: 2 reserved
+    assert check_max_length(512, tmp_path) == 512 and check_max_length(8, tmp_path) == 8
+    for bad in (7, 513, 100_000):
+        with pytest.raises(CourseError, match="max_length must be between 8 and 512"):
+            check_max_length(bad, tmp_path)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".tsv", ".json", ".jsonl"])
+def test_texts_that_look_like_numbers_or_missing_values_are_read_as_text(tmp_path, suffix):
+    """pandas reads 123 as a number and NaN, N/A, null as missing: in a text column they are posts."""
+    texts = ["123", "NaN", "N/A", "null", "None", "#N/A", "Blankets is open"]
+    frame = pd.DataFrame({"id": range(len(texts)), "text": texts, "label": [0, 1] * 3 + [1]})
+    path = tmp_path / f"posts{suffix}"
+    if suffix in {".csv", ".tsv"}:
+        frame.to_csv(path, index=False, sep="," if suffix == ".csv" else "\t")
+    else:
+        frame.to_json(path, orient="records", lines=suffix == ".jsonl")
+    assert require_texts(read_table(path, text_columns=["text"]), "text", path) == texts
+    assert load_labelled_texts(path, "text", "label").texts == texts
+
+
+def test_a_bare_json_number_is_its_digits_and_missing_labels_are_still_found(tmp_path):
+    (tmp_path / "posts.jsonl").write_text('{"text": 123, "label": 1}\n{"text": null, "label": 0}\n')
+    with pytest.raises(CourseError, match="empty text in column 'text' at line 2"):
+        require_texts(read_table(tmp_path / "posts.jsonl"), "text", tmp_path / "posts.jsonl")
+    assert require_texts(read_table(tmp_path / "posts.jsonl", ["text"]).head(1), "text", "x") == ["123"]
+    (tmp_path / "posts.csv").write_text("text,label\nNaN,1\nnull,\nN/A,NA\n")
+    with pytest.raises(CourseError, match="missing label in column 'label' at line 3, line 4"):
+        load_labelled_texts(tmp_path / "posts.csv", "text", "label")
+
+
+def test_batch_output_is_written_atomically(tmp_path):
+    """A failure while writing leaves the old output whole and no temporary file behind."""
+    script = import_script("inferencing/batch_predict.py")
+    out = tmp_path / "preds.jsonl"
+    out.write_text("earlier run\n")
+    rows = [{"text": "a", "label": "open"}, {"text": "b", "label": object()}]  # the second row cannot be written
+    with pytest.raises(TypeError):
+        script.write_records(out, rows, LABELS)
+    assert out.read_text() == "earlier run\n" and [p.name for p in tmp_path.iterdir()] == ["preds.jsonl"]
 
 
 def test_batch_script_refuses_to_overwrite(tmp_path, fake_model_dir):
     (tmp_path / "in.csv").write_text("id,text\np1,open\n")
     (tmp_path / "out.jsonl").write_text("keep me\n")
-    result = run_script(BATCH, str(fake_model_dir), "--input", "in.csv", "--output", "out.jsonl", cwd=tmp_path)
+    result = run_main(BATCH, str(fake_model_dir), "--input", "in.csv", "--output", "out.jsonl", cwd=tmp_path)
     assert result.returncode == 2
     assert "out.jsonl already exists; pass --overwrite" in result.stderr
     assert (tmp_path / "out.jsonl").read_text() == "keep me\n"
@@ -251,22 +307,21 @@ def test_benchmark_table_and_csv(tmp_path, trained_model_dir, capsys):
 
 
 @pytest.fixture(scope="module")
-def client(service, trained_model_dir):
+def client(trained_model_dir):
     """A TestClient of the app; entering it runs the lifespan, which loads the model once."""
     from fastapi.testclient import TestClient
 
-    with TestClient(service.create_app(trained_model_dir, threshold=0.9)) as test_client:
+    with TestClient(create_app(trained_model_dir, threshold=0.9)) as test_client:
         yield test_client
 
 
 @pytest.mark.slow
-def test_health_and_model_endpoints(client, service, trained_model_dir):
-    limits = {"max_texts": service.LIMITS.max_texts, "max_chars": service.LIMITS.max_chars}
-    assert client.get("/health").json() == {"status": "ok", "model": trained_model_dir.name, "limits": limits}
+def test_health_and_model_endpoints(client, trained_model_dir):
+    assert client.get("/health").json() == {"status": "ok", "model": trained_model_dir.name, "limits": LIMITS_JSON}
     info = client.get("/model").json()
     metrics = json.loads((trained_model_dir / "metrics.json").read_text())
     assert info["name"] == trained_model_dir.name and info["base_model"] == "minilm-l6"
-    assert info["labels"] == LABELS and info["threshold"] == 0.9 and info["limits"] == limits
+    assert info["labels"] == LABELS and info["threshold"] == 0.9 and info["limits"] == LIMITS_JSON
     assert info["metrics"] == metrics["test"] and info["metrics"]["accuracy"] > 0.75
     assert "training_config" not in info  # it holds the server's file paths
 
@@ -282,9 +337,14 @@ def test_predict_one_text_or_a_list(client):
     for record in many["predictions"]:
         assert_consistent(record, 0.0)
     assert [p["label"] for p in many["predictions"][:2]] == ["open", "closed"]
-    strict = client.post("/predict", json={"texts": texts, "threshold": 1.0}).json()
+    strict = client.post("/predict", json={"texts": texts, "threshold": 1}).json()  # an integer is a number
     for record in strict["predictions"]:
         assert_consistent(record, 1.0)
+
+
+def post_json(client, body: dict):
+    """POST ``body`` as JSON with \\u escapes (httpx's own encoder cannot write a lone surrogate)."""
+    return client.post("/predict", content=json.dumps(body), headers={"Content-Type": "application/json"})
 
 
 @pytest.mark.slow
@@ -298,15 +358,95 @@ def test_predict_one_text_or_a_list(client):
         ({"texts": "x" * 2001}, ["body", "texts"], "text 1 has 2001 characters; at most 2000 allowed"),
         ({"texts": "ok", "threshold": 1.5}, ["body", "threshold"], "less than or equal to 1"),
         ({"text": "ok"}, ["body", "texts"], "Field required"),
+        # Found by probing: a lone surrogate gave 500 for the whole batch; "0.5" and true were taken as numbers.
+        (
+            {"texts": ["Blankets is open", "bad \ud800 text"]},
+            ["body", "texts"],
+            "text 2 holds an invalid character at position 5 (a lone surrogate, U+D800)",
+        ),
+        ({"texts": "ok", "threshold": "0.5"}, ["body", "threshold"], "Input should be a valid number"),
+        ({"texts": "ok", "threshold": True}, ["body", "threshold"], "Input should be a valid number"),
+        ({"texts": "ok", "threshold": float("nan")}, ["body", "threshold"], "Input should be a finite number"),
+        ({"texts": [7]}, ["body", "texts", "list[str]", 0], "Input should be a valid string"),
+        ({"\ud800": 1, "texts": "ok"}, ["body"], "unable to parse raw data as a unicode string"),  # a key: no 500
     ],
 )
 def test_predict_refuses_bad_requests_with_422(client, body, location, message):
-    response = client.post("/predict", json=body)
-    assert response.status_code == 422
+    response = post_json(client, body)
+    assert response.status_code == 422, response.text
     detail = response.json()["detail"]
     assert any(d["loc"] == location and message in d["msg"] for d in detail), detail
     assert "input" not in detail[0]  # huge inputs are not echoed back
-    assert response.json()["limits"] == {"max_texts": 32, "max_chars": 2000}
+    assert response.json()["limits"] == LIMITS_JSON
+
+
+@pytest.mark.slow
+def test_predict_refuses_an_oversized_body_with_413(client):
+    response = client.post("/predict", content=b"[" * (3 * 1024 * 1024), headers={"Content-Type": "application/json"})
+    assert response.status_code == 413
+    assert response.json()["detail"] == (
+        "the request body is 3,145,728 bytes; at most 1,048,576 bytes are allowed (at most 32 texts of 2,000 "
+        "characters): split the texts over several requests"
+    )
+    assert client.get("/health").status_code == 200  # the service is still there
+
+
+def test_the_largest_valid_request_fits_under_the_body_limit():
+    """32 texts of 2,000 emoji, each sent as a 12-byte JSON escape: the worst valid body must not get 413."""
+    body = json.dumps({"texts": ["\U0001f600" * LIMITS.max_chars] * LIMITS.max_texts, "threshold": 0.123456789})
+    assert len(body.encode("utf-8")) <= LIMITS.max_body_bytes < 2 * len(body)
+
+
+class Upload:
+    """An ASGI ``receive`` that streams a body in chunks and counts how many chunks the app asked for."""
+
+    def __init__(self, chunk: bytes, chunks: int):
+        self.chunk, self.chunks, self.read = chunk, chunks, 0
+
+    async def __call__(self) -> dict:
+        self.read += 1
+        return {"type": "http.request", "body": self.chunk, "more_body": self.read < self.chunks}
+
+
+def call_limited(upload: Upload, headers: list[tuple[bytes, bytes]], max_bytes: int) -> tuple[list[dict], list]:
+    """Run BodySizeLimit around an app that records the body it got; return what was sent and what the app saw."""
+    import asyncio
+
+    seen: list[bytes] = []
+
+    async def app(scope, receive, send):
+        seen.append((await receive())["body"])
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    sent: list[dict] = []
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/predict", "headers": headers}
+    asyncio.run(BodySizeLimit(app, max_bytes=max_bytes)(scope, upload, send))
+    return sent, seen
+
+
+def test_body_limit_refuses_a_declared_length_before_reading_a_byte():
+    upload = Upload(b"x" * 1000, 191_000)  # 191 MB, declared up front
+    sent, seen = call_limited(upload, [(b"content-length", b"191000000")], max_bytes=10_000)
+    assert sent[0]["status"] == 413 and upload.read == 0 and seen == []
+    assert "191,000,000 bytes; at most 10,000 bytes are allowed" in json.loads(sent[1]["body"])["detail"]
+
+
+def test_body_limit_stops_reading_a_streamed_body_at_the_limit():
+    upload = Upload(b"x" * 1000, 191_000)  # chunked: no Content-Length
+    sent, seen = call_limited(upload, [], max_bytes=10_000)
+    assert sent[0]["status"] == 413 and upload.read == 11 and seen == []
+    assert "over 10,000 bytes" in json.loads(sent[1]["body"])["detail"]
+
+
+def test_body_limit_passes_a_small_body_on_unchanged():
+    upload = Upload(b"abc", 3)
+    sent, seen = call_limited(upload, [(b"content-length", b"9")], max_bytes=10_000)
+    assert sent[0]["status"] == 200 and seen == [b"abcabcabc"]
 
 
 # ------------------------------------------------------------------------------------------------

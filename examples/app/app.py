@@ -5,8 +5,9 @@
     COURSE_MODELS_DIR=/path/to/runs streamlit run examples/app/app.py
 
 Pick a model in the sidebar (every folder under the models folder with config.json and metrics.json), type
-a post and press Classify, or upload a CSV to score every row and download the results. Mark a prediction
-correct or wrong: each answer is appended to the feedback file (default outputs/app_feedback.jsonl).
+a post and press Classify, or upload a CSV to score every row and download the results (at most 10 MB: the
+limit is ``server.maxUploadSize`` in examples/app/.streamlit/config.toml, which Streamlit reads). Mark a
+prediction correct or wrong: each answer is appended to the feedback file (default outputs/app_feedback.jsonl).
 
 How Streamlit works: every click reruns this whole file from the top. What must survive a rerun lives in
 ``st.session_state`` (the history, the last batch result); the model is loaded once per server process by
@@ -23,9 +24,11 @@ import streamlit as st
 
 # app_helpers.py sits next to this file; `streamlit run` puts this folder on sys.path.
 from app_helpers import (
+    MAX_UPLOAD_ROWS,
     UPLOAD_TYPES,
     ModelEntry,
     append_feedback,
+    check_upload_size,
     default_model_index,
     feedback_record,
     find_models,
@@ -147,11 +150,18 @@ def single_text_tab(classifier: Classifier, model: ModelEntry, threshold: float,
 
 def batch_tab(classifier: Classifier, threshold: float) -> None:
     """A whole file: upload, score with a progress bar, show and download the results."""
-    upload = st.file_uploader("A file with one text per row", type=UPLOAD_TYPES, key="upload")
+    limit_mb = st.get_option("server.maxUploadSize")  # examples/app/.streamlit/config.toml
+    upload = st.file_uploader(
+        "A file with one text per row",
+        type=UPLOAD_TYPES,
+        key="upload",
+        help=f"At most {limit_mb} MB and {MAX_UPLOAD_ROWS:,} rows; score bigger files with batch_predict.py (Lab 7)",
+    )
     column = st.text_input("Text column", value="text", key="text_column")
     if st.button("Score the file", key="score", disabled=upload is None):
         try:
-            frame = read_upload(upload.name, upload.getvalue())
+            check_upload_size(upload.name, upload.size, limit_mb)
+            frame = read_upload(upload.name, upload.getvalue(), column)
             texts = upload_texts(frame, column, upload.name)
         except CourseError as exc:
             st.error(str(exc))

@@ -36,6 +36,9 @@ DEFAULT_FEEDBACK_FILE = OUTPUTS_DIR / "app_feedback.jsonl"
 MAX_MODEL_DEPTH = 4
 # A web page should not start an hour of work by accident; bigger files belong to batch_predict.py.
 MAX_UPLOAD_ROWS = 5000
+# Where Streamlit reads the upload limit (server.maxUploadSize) when started as `streamlit run examples/app/app.py`.
+STREAMLIT_CONFIG = Path(__file__).with_name(".streamlit") / "config.toml"
+MIB = 1024 * 1024  # Streamlit's "MB" in server.maxUploadSize
 UPLOAD_TYPES = sorted(kind.lstrip(".") for kind in READERS)
 TRAIN_HINT = "Train one with `make train` (or `python examples/training/classifier.py`)"
 
@@ -147,13 +150,27 @@ def default_model_index(entries: list[ModelEntry]) -> int:
     return paths.index(LAB4_MODEL_DIR.resolve()) if LAB4_MODEL_DIR.resolve() in paths else 0
 
 
-def read_upload(name: str, data: bytes) -> pd.DataFrame:
-    """Read an uploaded file with the course's reader (same formats and error messages as the scripts)."""
+def check_upload_size(name: str, size: int, limit_mb: int) -> None:
+    """Refuse a file over the app's upload limit with the limit, where it is set and what to use instead.
+
+    Streamlit's uploader refuses such a file in the browser already; this check also covers clients that skip
+    the browser (and the AppTest tests), and says what to do rather than just "too large".
+    """
+    if size > limit_mb * MIB:
+        raise CourseError(
+            f"{name} is {size / MIB:.1f} MB; the app reads files of at most {limit_mb} MB (server.maxUploadSize "
+            f"in {shown_path(STREAMLIT_CONFIG)}). Score big files with examples/inferencing/batch_predict.py."
+        )
+
+
+def read_upload(name: str, data: bytes, text_column: str) -> pd.DataFrame:
+    """Read an uploaded file with the course's reader (same formats and error messages as the scripts);
+    ``text_column`` is read as text (a post "NaN" is a post)."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / Path(name).name
         path.write_bytes(data)
         try:
-            return read_table(path)
+            return read_table(path, text_columns=[text_column])
         except CourseError as exc:
             # The reader names the temporary copy; the student knows the file by its own name.
             raise CourseError(str(exc).replace(str(path), name)) from None

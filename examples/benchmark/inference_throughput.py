@@ -24,10 +24,11 @@ import sys
 import time
 from pathlib import Path
 
-from coursekit.data import read_table, require_columns
+from coursekit.data import as_text, read_table, require_columns
 from coursekit.errors import CourseError, friendly_errors
+from coursekit.fileio import atomic_writer, refuse_to_replace
 from coursekit.inference import DEFAULT_MAX_LENGTH, DEVICES, Classifier, load_classifier
-from coursekit.paths import TRAIL_STATUS_CSV
+from coursekit.paths import TRAIL_STATUS_CSV, shown_path
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -55,9 +56,9 @@ def load_texts(path: Path, column: str, count: int) -> list[str]:
     """The first ``count`` non-empty texts of the file (repeated if the file is shorter)."""
     if count < 1:
         raise CourseError(f"--texts must be at least 1, got {count}.")
-    frame = read_table(path)
+    frame = read_table(path, text_columns=[column])
     require_columns(frame, [column], path)
-    texts = [t for t in frame[column] if isinstance(t, str) and t.strip()]
+    texts = [text for text in map(as_text, frame[column]) if text.strip()]
     if not texts:
         raise CourseError(f"{path}: column {column!r} holds no texts.")
     return (texts * (count // len(texts) + 1))[:count]
@@ -119,8 +120,8 @@ def main(argv: list[str] | None = None) -> int:
         raise CourseError(f"batch sizes must be at least 1, got {args.batch_sizes}.")
     if args.repeats < 1:
         raise CourseError(f"--repeats must be at least 1, got {args.repeats}.")
-    if args.output is not None and args.output.exists() and not args.overwrite:
-        raise CourseError(f"{args.output} already exists; pass --overwrite to replace it.")
+    if args.output is not None:
+        refuse_to_replace(args.output, args.overwrite)
     texts = load_texts(args.data, args.text_column, args.texts)
 
     import torch
@@ -132,19 +133,19 @@ def main(argv: list[str] | None = None) -> int:
     classifier = load_classifier(args.model_dir or lab4_model_dir(), device=args.device, max_length=args.max_length)
     classifier.predict(texts[: max(args.batch_sizes)], batch_size=max(args.batch_sizes))  # warm-up, not timed
     rows = [measure(classifier, texts, size, args.also_sorted, args.repeats) for size in args.batch_sizes]
-    threads = f", {torch.get_num_threads()} threads" if classifier.device == "cpu" else ""
+    count = torch.get_num_threads()
+    threads = f", {count} thread{'' if count == 1 else 's'}" if classifier.device == "cpu" else ""
     print(
         f"{classifier.model_dir.name} on {classifier.device}{threads}, torch {torch.__version__}: "
         f"{len(texts)} texts from {args.data.name}, max_length {args.max_length}, fastest of {args.repeats} runs"
     )
     print(markdown_table(rows))
     if args.output is not None:
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        with args.output.open("w", encoding="utf-8", newline="") as handle:
+        with atomic_writer(args.output, newline="") as handle:
             writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
             writer.writeheader()
             writer.writerows(rows)
-        print(f"wrote {args.output}")
+        print(f"wrote {shown_path(args.output)}")
     return 0
 
 

@@ -13,17 +13,23 @@ config names its labels. The output directory (default ``outputs/evaluation/<mod
 * ``report.md``    the same for people
 * ``confusion_matrix.png``  counts and row-normalised heatmaps
 * ``mistakes.csv`` every wrong prediction (text,true_label,predicted_label,confidence), most confident first
+
+An existing report in that folder (perhaps edited by hand) is never replaced unless you pass ``--overwrite``.
+All four files are made in memory first and each is written to a temporary name and renamed, so a failure or
+Ctrl+C never leaves half a file or a report that disagrees with its mistakes.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import sys
 from pathlib import Path
 
-from coursekit.data import read_table, require_columns
+from coursekit.data import as_text, read_table, require_columns
 from coursekit.errors import CourseError, friendly_errors
+from coursekit.fileio import atomic_write_bytes, atomic_write_text
 from coursekit.lessons.error_analysis import (
     align_labels,
     build_report,
@@ -35,7 +41,9 @@ from coursekit.lessons.error_analysis import (
 )
 from coursekit.logs import quiet_libraries
 from coursekit.models import require_model_dir
-from coursekit.paths import OUTPUTS_DIR
+from coursekit.paths import OUTPUTS_DIR, shown_path
+
+REPORT_FILES = ("report.json", "report.md", "confusion_matrix.png", "mistakes.csv")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -51,7 +59,37 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--max-length", type=int, default=128, help="longer texts are truncated")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--top", type=int, default=10, help="mistakes listed in report.json")
+    parser.add_argument("--overwrite", action="store_true", help="replace the report files of an earlier evaluation")
     return parser
+
+
+def output_dir(args: argparse.Namespace, model_dir: Path) -> Path:
+    """The folder for the report; one that already holds report files is refused unless ``--overwrite``."""
+    output = (args.output or OUTPUTS_DIR / "evaluation" / model_dir.name).resolve()
+    if output.exists() and not output.is_dir():
+        raise CourseError(f"--output {shown_path(output)} is a file; give a folder for the {len(REPORT_FILES)} files.")
+    existing = [name for name in REPORT_FILES if (output / name).exists()]
+    if existing and not args.overwrite:
+        raise CourseError(
+            f"{shown_path(output)} already holds {', '.join(existing)} (maybe edited by hand); pass --overwrite to "
+            "replace them, or choose another --output."
+        )
+    return output
+
+
+def write_report(output: Path, report: dict, texts: list[str], y_true: list, y_pred: list, confidence: list) -> None:
+    """Make all four files in memory, then write each atomically (a temporary name, renamed when complete)."""
+    png = io.BytesIO()
+    save_confusion_png(report, png)
+    files = {
+        "report.json": json.dumps(report, indent=2, ensure_ascii=False) + "\n",
+        "report.md": report_markdown(report),
+        "mistakes.csv": most_confident_mistakes(texts, y_true, y_pred, confidence).to_csv(index=False),
+    }
+    output.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        atomic_write_text(output / name, text)
+    atomic_write_bytes(output / "confusion_matrix.png", png.getvalue())
 
 
 def evaluate(args: argparse.Namespace) -> dict:
@@ -59,9 +97,11 @@ def evaluate(args: argparse.Namespace) -> dict:
     model_dir = require_model_dir(args.model_dir)
     config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
     label_names = model_label_names(config.get("id2label") or {})
-    frame = read_table(args.data)
+    output = output_dir(args, model_dir)  # before the slow part: a refused folder fails at once
+    frame = read_table(args.data, text_columns=[args.text_column])
     require_columns(frame, [args.text_column, args.label_column], args.data)
-    frame = frame.dropna(subset=[args.text_column, args.label_column])
+    has_text = frame[args.text_column].map(lambda value: bool(as_text(value).strip()))
+    frame = frame[has_text & frame[args.label_column].notna()]
     if frame.empty:
         raise CourseError(f"{args.data}: no row has both a {args.text_column!r} and a {args.label_column!r} value.")
     y_true = align_labels(frame[args.label_column].tolist(), label_names, str(args.data))
@@ -71,7 +111,7 @@ def evaluate(args: argparse.Namespace) -> dict:
             + ", ".join(f"{i} = {name}" for i, name in enumerate(label_names)),
             file=sys.stderr,
         )
-    texts = frame[args.text_column].astype(str).tolist()
+    texts = [as_text(value) for value in frame[args.text_column]]
     probabilities, _ = predict_probabilities(model_dir, texts, args.batch_size, args.max_length)
     y_pred = [label_names[i] for i in probabilities.argmax(axis=1)]
     confidence = probabilities.max(axis=1).tolist()
@@ -86,13 +126,8 @@ def evaluate(args: argparse.Namespace) -> dict:
         top_mistakes=args.top,
     )
 
-    output = (args.output or OUTPUTS_DIR / "evaluation" / model_dir.name).resolve()
-    output.mkdir(parents=True, exist_ok=True)
-    (output / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    (output / "report.md").write_text(report_markdown(report), encoding="utf-8")
-    save_confusion_png(report, output / "confusion_matrix.png")
-    most_confident_mistakes(texts, y_true, y_pred, confidence).to_csv(output / "mistakes.csv", index=False)
-    report["output_dir"] = str(output)
+    write_report(output, report, texts, y_true, y_pred, confidence)
+    report["output_dir"] = shown_path(output)
     return report
 
 
@@ -113,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     print(
         f"{report['n'] - sum(report['confusion_matrix'][i][i] for i in range(len(report['labels'])))} mistakes; "
-        f"wrote report.json, report.md, confusion_matrix.png, mistakes.csv to {report['output_dir']}"
+        f"wrote {', '.join(REPORT_FILES)} to {report['output_dir']}"
     )
     return 0
 

@@ -8,8 +8,11 @@
 Each record holds the text, the decision ``label`` (the model's label, or "needs review" when the confidence is
 below ``--threshold``), the model's ``predicted_label``, its ``confidence`` and every label's score, plus ``id``
 when the input has an id column. Inputs: CSV/TSV/JSON/JSONL/Parquet with a text column, or .txt with one text
-per line. Inputs and options are checked before the model is loaded, so mistakes fail in a second. An existing
-output is never replaced unless you pass ``--overwrite``. Works from any working directory.
+per line; texts such as ``123``, ``NaN`` or ``null`` are read as the texts they are. Inputs and options (also
+``--max-length``: at least 8 and at most what the model can read, 512 tokens for MiniLM) are checked before the
+model is loaded, so mistakes fail in a second. The output is written to a temporary name and renamed when it is
+complete, and an existing output is never replaced unless you pass ``--overwrite``. Works from any working
+directory.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from pathlib import Path
 
 from coursekit.data import read_table, require_columns, require_texts
 from coursekit.errors import CourseError, friendly_errors
+from coursekit.fileio import atomic_writer, refuse_to_replace
 from coursekit.inference import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_MAX_LENGTH,
@@ -30,11 +34,13 @@ from coursekit.inference import (
     DEVICES,
     NEEDS_REVIEW,
     Prediction,
+    check_max_length,
     check_threshold,
     flat_record,
     load_classifier,
 )
 from coursekit.models import require_model_dir
+from coursekit.paths import shown_path
 
 OUTPUT_TYPES = (".jsonl", ".csv")
 
@@ -85,7 +91,7 @@ def read_input(path: Path, text_column: str, id_column: str) -> tuple[list[str],
     """Texts (and ids, if the file has ``id_column``) of the input; empty texts are an error naming their rows."""
     if path.suffix.lower() == ".txt":
         return read_lines(path), None
-    frame = read_table(path)
+    frame = read_table(path, text_columns=[text_column])
     require_columns(frame, [text_column], path)
     texts = require_texts(frame, text_column, path)
     ids = [str(v) for v in frame[id_column]] if id_column in frame.columns else None
@@ -96,8 +102,9 @@ def check_output(path: Path, overwrite: bool) -> None:
     """The output must be .jsonl or .csv, and must not replace a file unless asked to."""
     if path.suffix.lower() not in OUTPUT_TYPES:
         raise CourseError(f"--output must end in {' or '.join(OUTPUT_TYPES)}, got {path.name!r}.")
-    if path.exists() and not overwrite:
-        raise CourseError(f"{path} already exists; pass --overwrite to replace it, or choose another --output.")
+    if path.is_dir():
+        raise CourseError(f"--output {path} is a folder; give a file name ending in {' or '.join(OUTPUT_TYPES)}.")
+    refuse_to_replace(path, overwrite)
 
 
 def records(predictions: list[Prediction], ids: list[str] | None) -> list[dict]:
@@ -109,14 +116,14 @@ def records(predictions: list[Prediction], ids: list[str] | None) -> list[dict]:
 
 
 def write_records(path: Path, rows: list[dict], labels: list[str]) -> None:
-    """JSON Lines as they are, or CSV with one ``score_<label>`` column per label."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """JSON Lines as they are, or CSV with one ``score_<label>`` column per label; written to a temporary name and
+    renamed when complete, so an interrupted run never leaves half a file."""
     if path.suffix.lower() == ".jsonl":
-        with path.open("w", encoding="utf-8") as handle:
+        with atomic_writer(path) as handle:
             handle.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
         return
     flat = [flat_record(row, labels) for row in rows]
-    with path.open("w", encoding="utf-8", newline="") as handle:
+    with atomic_writer(path, newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(flat[0]), lineterminator="\n")
         writer.writeheader()
         writer.writerows(flat)
@@ -130,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.batch_size < 1:
         raise CourseError(f"--batch-size must be at least 1, got {args.batch_size}.")
     model_dir = require_model_dir(args.model_dir)
+    check_max_length(args.max_length, model_dir)
     check_output(args.output, args.overwrite)
     texts, ids = read_input(args.input, args.text_column, args.id_column)
 
@@ -142,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     counts = Counter(p.label for p in predictions)
     shown = ", ".join(f"{label} {counts[label]}" for label in [*classifier.labels, NEEDS_REVIEW])
     print(f"{len(predictions)} texts on {classifier.device}: {shown} (threshold {args.threshold:g})")
-    print(f"wrote {args.output}")
+    print(f"wrote {shown_path(args.output)}")
     return 0
 
 

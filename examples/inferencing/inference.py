@@ -17,9 +17,10 @@ from pathlib import Path
 
 from transformers import AutoConfig, pipeline
 
-from coursekit.data import read_table, require_columns
+from coursekit.data import as_text, read_table, require_columns
 from coursekit.device import detect_device
 from coursekit.errors import CourseError, friendly_errors
+from coursekit.inference import check_max_length
 from coursekit.logs import quiet_libraries
 from coursekit.models import require_model_dir
 
@@ -55,9 +56,9 @@ def read_texts(args: argparse.Namespace) -> list[str]:
             except UnicodeDecodeError:
                 raise CourseError(f"{args.file}: not UTF-8 text; re-save it as UTF-8.") from None
         else:
-            frame = read_table(args.file)
+            frame = read_table(args.file, text_columns=[args.text_column])
             require_columns(frame, [args.text_column], args.file)
-            texts += ["" if not isinstance(t, str) else t for t in frame[args.text_column]]
+            texts += [as_text(t) for t in frame[args.text_column]]
     if not texts:
         raise CourseError("no texts to classify: give texts as arguments or --file FILE.")
     empty = [i + 1 for i, t in enumerate(texts) if not t.strip()]
@@ -103,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     quiet_libraries()
     model_dir = require_model_dir(args.model_dir)
+    check_max_length(args.max_length, model_dir)
     texts = read_texts(args)
     records = classify(load_classifier(model_dir, args.max_length), texts, args.batch_size)
     if args.json:
