@@ -19,12 +19,13 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
-from coursekit.errors import CourseError, friendly_errors
+from coursekit.errors import CourseError, brief, friendly_errors
 from coursekit.grading.checks import (
     Answers,
     Context,
     SubmissionFiles,
     available_labs,
+    hand_in_files,
     load_answers,
     load_spec,
     run_check,
@@ -33,17 +34,6 @@ from coursekit.grading.checks import (
 from coursekit.grading.report import StudentResult, summary_table, write_reports
 from coursekit.grading.submissions import Limits, Submission, find_submissions, read_folder, read_zip, student_id
 from coursekit.paths import OUTPUTS_DIR
-
-FILE_FIELDS = ("file", "claims_file", "predictions_file", "table_file", "train_file", "test_file")
-
-
-def spec_files(spec: dict) -> list[str]:
-    """Every hand-in file the spec's checks read, in order of first use."""
-    names: list[str] = []
-    for check in spec["checks"]:
-        found = [check[key] for key in FILE_FIELDS if key in check] + list(check.get("files", []))
-        names += [name for name in found if name not in names]
-    return names
 
 
 def open_submission(entry: Path, workdir: Path, limits: Limits) -> Submission:
@@ -62,7 +52,7 @@ def grade_submission(submission: Submission, spec: dict, answers: Answers | None
         result.status = "invalid"
         result.notes.insert(0, submission.invalid)
         return result
-    wanted = spec_files(spec)
+    wanted = hand_in_files(spec)
     if not any(name in submission.files for name in wanted):
         result.status = "invalid"
         found = ", ".join(sorted(submission.files)[:10]) or "nothing readable"
@@ -72,7 +62,16 @@ def grade_submission(submission: Submission, spec: dict, answers: Answers | None
             f"Hand in the folder {spec.get('folder', '')}/ with exactly those file names, or a zip of it.",
         )
         return result
-    context = Context(SubmissionFiles(submission, wanted), answers, spec)
+    own_answers = answers.for_student(submission.student) if answers is not None else None
+    if answers is not None and own_answers is None:
+        result.status = "invalid"
+        result.notes.insert(
+            0,
+            f"no challenge variant for {brief(submission.student)} in the answers file: name the hand-in folder "
+            "(or zip) exactly as your student id on the roster, the name your posts.csv came under.",
+        )
+        return result
+    context = Context(SubmissionFiles(submission, wanted), own_answers, spec)
     result.checks = [run_check(check, context) for check in spec["checks"]]
     return result
 
