@@ -35,6 +35,8 @@ def load_generator(path: Path = GENERATOR) -> ModuleType:
     if not path.is_file():
         raise CourseError(f"data generator not found: {path}.")
     spec = importlib.util.spec_from_file_location("generate_trail_status", path)
+    if spec is None or spec.loader is None:
+        raise CourseError(f"cannot import {path} as a Python module.")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     for name in ("generate", "tokens", "jaccard"):

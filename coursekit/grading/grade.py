@@ -95,13 +95,9 @@ def grade_entry(entry: Path, spec: dict, answers: Answers | None) -> StudentResu
         )
 
 
-def grade_all(
-    submissions_dir: Path, spec: dict, answers: Answers | None, exclude: Path | None = None
-) -> tuple[list[StudentResult], list[str]]:
+def grade_all(submissions_dir: Path, spec: dict, answers: Answers | None) -> tuple[list[StudentResult], list[str]]:
     """Grade every student entry; two entries with the same id (alice/ and alice.zip) are both refused."""
     entries, remarks = find_submissions(submissions_dir)
-    if exclude is not None:
-        entries = [e for e in entries if e.resolve() != exclude.resolve()]
     by_student: dict[str, list[Path]] = defaultdict(list)
     for entry in entries:
         by_student[student_id(entry)].append(entry)
@@ -121,6 +117,27 @@ def grade_all(
         else:
             results.append(grade_entry(group[0], spec, answers))
     return results, remarks
+
+
+def check_out_folder(out: Path, submissions: Path) -> None:
+    """Refuse an output folder that the grader may not replace as a whole (CourseError before any grading).
+
+    The outputs are swapped in as one folder, so ``out`` must be new, empty or an earlier grader output
+    (it holds ``gradebook.csv``), and must neither hold nor sit inside the submissions.
+    """
+    if out.exists() and not out.is_dir():
+        raise CourseError(f"--out {out} is a file; give a folder for gradebook.csv, checks.csv and feedback/.")
+    resolved, subs = out.resolve(), submissions.resolve()
+    if resolved == subs or subs in resolved.parents or resolved in subs.parents:
+        raise CourseError(
+            f"--out {out} overlaps the submissions folder {submissions}; write the grades outside it "
+            "(e.g. --out grades/lab-4), so students' hand-ins and grades never mix."
+        )
+    if out.is_dir() and any(out.iterdir()) and not (out / "gradebook.csv").is_file():
+        raise CourseError(
+            f"--out {out} is a folder with other files and no gradebook.csv; the grader replaces its --out folder "
+            "as a whole, so give a new folder or an earlier grading output."
+        )
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -149,7 +166,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     answers = load_answers(args.answers, spec) if args.answers is not None else None
     out = args.out or OUTPUTS_DIR / "grading" / f"lab-{args.lab}"
-    results, remarks = grade_all(args.submissions, spec, answers, exclude=out)
+    check_out_folder(out, args.submissions)
+    results, remarks = grade_all(args.submissions, spec, answers)
     if not results:
         raise CourseError(f"{args.submissions} holds no student folders or .zip files.")
     write_reports(results, args.lab, spec.get("title", f"Lab {args.lab} challenge"), out)

@@ -56,9 +56,9 @@ def check_model_card_metadata(check: dict, ctx: Context) -> Outcome:
     problems = []
     if check.get("required_keys") or check.get("equals"):
         problems += (
-            [front.problem]
-            if front.problem
-            else metadata_problems(front.metadata, check.get("required_keys", []), check.get("equals"), name)
+            metadata_problems(front.metadata, check.get("required_keys", []), check.get("equals"), name)
+            if front.metadata is not None
+            else [front.problem or f"{name}: no metadata block."]
         )
     problems += section_problems(front.body, check.get("sections", {}), name, check.get("max_words"))
     parts = ([f"{len(check.get('required_keys', []))} metadata keys"] if check.get("required_keys") else []) + (
@@ -91,8 +91,8 @@ def check_model_card_metrics(check: dict, ctx: Context) -> Outcome:
         )
     if source == "table":
         claimed, where = table_values(front.body), f"{card} evaluation table"
-    elif front.problem:
-        return Outcome(0, front.problem)
+    elif front.metadata is None:
+        return Outcome(0, front.problem or f"{card}: no metadata block.")
     else:
         claimed, index_problems = model_index_values(front.metadata, card)
         if index_problems:
@@ -190,12 +190,13 @@ def record_score_problem(record: dict, labels: list[str], abstain: str | None, t
     scores = record.get("scores")
     if not isinstance(scores, dict) or sorted(scores) != sorted(labels):
         return f"scores must be an object with one probability per label {labels}, found {brief(scores)}"
-    numbers = {label: parse_number(v) if not isinstance(v, str) else None for label, v in scores.items()}
-    if any(n is None or not 0 <= n <= 1 for n in numbers.values()):
+    parsed = {label: parse_number(v) if not isinstance(v, str) else None for label, v in scores.items()}
+    numbers = {label: n for label, n in parsed.items() if n is not None and 0 <= n <= 1}
+    if len(numbers) != len(parsed):
         return f"scores must be numbers in [0, 1], found {brief(scores)}"
     if abs(sum(numbers.values()) - 1) > tolerance:
         return f"scores add up to {sum(numbers.values()):.4f}, not 1 (softmax probabilities: use top_k=None)"
-    best = max(numbers, key=numbers.get)
+    best = max(numbers, key=lambda label: numbers[label])
     confidence = record.get("confidence")
     number = parse_number(confidence) if not isinstance(confidence, str) else None
     if number is None or abs(number - numbers[best]) > 0.001:
@@ -210,13 +211,12 @@ def record_score_problem(record: dict, labels: list[str], abstain: str | None, t
     return None
 
 
-def threshold_problem(records: list[dict], abstain: str, threshold: float | None) -> str | None:
+def threshold_problem(records: list[dict], abstain: str | None, threshold: float | None) -> str | None:
     """Records labelled ``abstain`` must be exactly those below the threshold (without one: the least confident)."""
-    confidences = [
-        parse_number(r.get("confidence")) if not isinstance(r.get("confidence"), str) else None for r in records
-    ]
-    if None in confidences:
-        return f"record {confidences.index(None)} has no numeric confidence"
+    parsed = [parse_number(r.get("confidence")) if not isinstance(r.get("confidence"), str) else None for r in records]
+    if None in parsed:
+        return f"record {parsed.index(None)} has no numeric confidence"
+    confidences = [c for c in parsed if c is not None]
     flagged = [c for c, r in zip(confidences, records) if r.get("label") == abstain]
     decided = [c for c, r in zip(confidences, records) if r.get("label") != abstain]
     if threshold is not None:

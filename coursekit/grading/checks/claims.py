@@ -176,9 +176,10 @@ def report_matrix(data: dict, name: str, labels: list) -> list[list[float]]:
             "(rows = true labels, columns = predicted, in the order of 'labels')."
         )
     numbers = [[parse_number(cell) if not isinstance(cell, str) else None for cell in row] for row in matrix]
-    if any(cell is None or cell < 0 or cell != int(cell) for row in numbers for cell in row):
+    whole = [[cell for cell in row if cell is not None and cell >= 0 and cell == int(cell)] for row in numbers]
+    if any(len(row) != len(labels) for row in whole):
         raise FileProblem(f"{name}: 'confusion_matrix' must hold whole counts ≥ 0.")
-    return numbers
+    return whole
 
 
 @check(
@@ -243,10 +244,11 @@ def check_classification_report_consistency(check: dict, ctx: Context) -> Outcom
     )
     f1s = [stat(label, "f1") for label in labels]
     macro = number(data.get("f1_macro"))
-    if None in f1s or macro is None:
+    known_f1s = [f1 for f1 in f1s if f1 is not None]
+    if len(known_f1s) != len(f1s) or macro is None:
         results["f1_macro"] = "f1_macro and every per_class f1 must be numbers"
     else:
-        mean = sum(f1s) / len(f1s)
+        mean = sum(known_f1s) / len(known_f1s)
         results["f1_macro"] = (
             None
             if abs(macro - mean) <= tolerance
@@ -351,11 +353,11 @@ def check_training_log_best(check: dict, ctx: Context) -> Outcome:
             0, f"{log_file}: needs the keys step, epoch, kind and {metric} (write it with JsonlLoggerCallback)."
         )
     evals = frame[frame["kind"] == "eval"]
-    scored = [
+    parsed = [
         (parse_number(v), parse_number(s), parse_number(e))
         for v, s, e in zip(evals[metric], evals["step"], evals.get("epoch", evals["step"]))
     ]
-    scored = [row for row in scored if None not in row]
+    scored = [(v, s, e) for v, s, e in parsed if v is not None and s is not None and e is not None]
     if not scored:
         return Outcome(0, f"{log_file}: no evaluation line with a numeric {metric}.")
     sign = 1 if check.get("greater_is_better", True) else -1
@@ -363,7 +365,7 @@ def check_training_log_best(check: dict, ctx: Context) -> Outcome:
     steps = [parse_number(s) for s in frame["step"]]
     last_epoch = max(parse_number(e) or 0 for e in frame.get("epoch", frame["step"]))
     max_epochs = parse_number(claims.get("max_epochs"))
-    expected = {
+    expected: dict[str, Any] = {
         "best_value": best[0],
         "best_step": best[1],
         "best_epoch": best[2],

@@ -18,7 +18,6 @@ from coursekit.grading.checks.rules import (
     json_value_problem,
     key_set_problem,
     parse_number,
-    value_problem,
 )
 
 
@@ -42,10 +41,7 @@ def check_json_file(check: dict, ctx: Context) -> Outcome:
         if not found:
             problems.append(f"{name}: key {brief(key)} is missing; expected {expectation(rule)}.")
             continue
-        if rule.get("type") in {"int", "float"} and isinstance(value, str):
-            problem = "text, not a number; write the number without quotes"
-        else:
-            problem = value_problem(value, rule)
+        problem = json_value_problem(value, rule)
         if problem:
             problems.append(f"{name}: key {brief(key)} is {brief(value)} ({problem}); expected {expectation(rule)}.")
     return verdict(check, problems, f"{name}: all {len(check.get('keys', {}))} keys present with valid values.")
@@ -58,7 +54,7 @@ def json_number_sum(data: Any, key: str) -> float | None:
         return None
     values = list(value.values()) if isinstance(value, dict) else [value]
     numbers = [parse_number(v) if not isinstance(v, str) else None for v in values]
-    return None if any(n is None for n in numbers) else float(sum(numbers))
+    return None if None in numbers else float(sum(n for n in numbers if n is not None))
 
 
 @check(
@@ -79,10 +75,11 @@ def check_json_arithmetic(check: dict, ctx: Context) -> Outcome:
     missing = [key for key, value in parts.items() if value is None]
     if missing:
         return Outcome(0, f"{name}: {', '.join(missing)} missing or not numeric; cannot check {check['total']}.")
-    expected = sum(parts[k] for k in check.get("plus", [])) - sum(parts[k] for k in check.get("minus", []))
+    numbers: dict[str, float] = {key: value for key, value in parts.items() if value is not None}
+    expected = sum(numbers[k] for k in check.get("plus", [])) - sum(numbers[k] for k in check.get("minus", []))
     formula = " + ".join(check.get("plus", [])) + "".join(f" - {k}" for k in check.get("minus", []))
-    if abs(parts[check["total"]] - expected) > check.get("tolerance", 0):
-        return Outcome(0, f"{name}: {check['total']} is {parts[check['total']]:g} but {formula} = {expected:g}.")
+    if abs(numbers[check["total"]] - expected) > check.get("tolerance", 0):
+        return Outcome(0, f"{name}: {check['total']} is {numbers[check['total']]:g} but {formula} = {expected:g}.")
     return Outcome(check["points"], f"{name}: {check['total']} = {formula} = {expected:g}.")
 
 
@@ -104,8 +101,7 @@ def check_json_exact_keys(check: dict, ctx: Context) -> Outcome:
             problems.append(key_set_problem(name, brief(key), list(value), expected, False))
         elif found:
             problems.append(f"{name}: {brief(key)} must be an object with the keys {', '.join(expected)}.")
-    problems = [p for p in problems if p]
-    return verdict(check, problems, f"{name}: exactly the {len(check['keys'])} expected keys.")
+    return verdict(check, [p for p in problems if p], f"{name}: exactly the {len(check['keys'])} expected keys.")
 
 
 @check(
@@ -296,10 +292,10 @@ def check_binary_f1_consistency(check: dict, ctx: Context) -> Outcome:
     for index, item in enumerate(items):
         where = f"{key}[{index}]"
         values = [parse_number(item.get(f)) if not isinstance(item.get(f), str) else None for f in fields]
-        if None in values:
+        accuracy, recall, claimed = values
+        if accuracy is None or recall is None or claimed is None:
             problems.append(f"{name}: {where}.{fields[values.index(None)]} is not a number; cannot check {fields[2]}.")
             continue
-        accuracy, recall, claimed = values
         implied = macro_f1_from_rates(accuracy, recall, n_minority, n_majority)
         if implied is None:
             problems.append(

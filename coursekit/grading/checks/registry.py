@@ -134,6 +134,7 @@ def per_claim(points: float, problems: list[str], success: str) -> Outcome:
 def _field_values(check: dict, path: str) -> Iterable[Any]:
     """The values at a field path of a check; ``claims.*.files`` yields each claim's ``files``."""
     head, _, rest = path.partition(".")
+    values: Iterable[Any]
     if head == "*":
         values = check.values() if isinstance(check, dict) else []
     else:
