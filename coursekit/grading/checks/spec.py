@@ -47,7 +47,7 @@ def validate_spec(spec: Any, path: Path) -> dict:
         raise CourseError(f"{path}: a spec needs a non-empty 'checks:' list (see labs/instructors.md).")
     seen = set()
     for number, check in enumerate(spec["checks"], start=1):
-        where = f"{path}: check {number} ({brief(check.get('id', 'no id') if isinstance(check, dict) else check)})"
+        where = f"{path}: check {number} ({check.get('id', 'no id') if isinstance(check, dict) else brief(check)})"
         if not isinstance(check, dict) or "id" not in check:
             raise CourseError(f"{where}: every check needs an 'id'.")
         if check["id"] in seen:
