@@ -1,4 +1,4 @@
-"""Grade a class's challenge hand-ins for one lab from their files alone (no student code is run).
+"""Instructor tools layer (Labs 1-8): grade a class's challenge hand-ins from their files alone (no student code runs).
 
 Usage:
     python -m coursekit.grading.grade SUBMISSIONS_DIR --lab 4 --answers secret/answers.csv [--out DIR]
@@ -7,8 +7,11 @@ Usage:
 SUBMISSIONS_DIR holds one folder or one .zip per student (student id = folder name / zip stem). Each
 submission is checked against ``coursekit/grading/specs/lab-N.yaml``; the grader writes DIR/gradebook.csv
 (student, lab, points, max_points, status), DIR/checks.csv (points per check) and DIR/feedback/<student>.md,
-and prints a summary. DIR defaults to outputs/grading/lab-N. One broken or crashing submission never
-stops the batch: it becomes status invalid or error with the reason in its feedback.
+and prints a summary. DIR defaults to outputs/grading/lab-N; it is replaced as a whole (written into a staging
+folder, swapped in when complete), so it must be new, empty or an earlier grading output, outside the
+submissions. One broken or crashing submission never stops the batch: it becomes status invalid or error with
+the reason in its feedback; one bad file costs only the checks that read it. An answers file with a ``student``
+column (``challenge make --roster``) grades each hand-in against the variant of its folder name.
 See labs/instructors.md for the whole workflow and the safety rules.
 """
 
