@@ -34,6 +34,7 @@ from coursekit.grading.checks import (
     run_check,
     spec_limits,
 )
+from coursekit.grading.checks.registry import bounded
 from coursekit.grading.report import StudentResult, summary_table, write_reports
 from coursekit.grading.submissions import Limits, Submission, find_submissions, read_folder, read_zip, student_id
 from coursekit.paths import OUTPUTS_DIR
@@ -92,7 +93,7 @@ def grade_entry(entry: Path, spec: dict, answers: Answers | None) -> StudentResu
             "error",
             spec["max_points"],
             notes=[
-                f"the grader failed: {type(exc).__name__}: {exc}. Tell your instructor; "
+                f"the grader failed: {type(exc).__name__}: {bounded(str(exc), 300)}. Tell your instructor; "
                 "re-creating the zip or folder usually helps."
             ],
         )
