@@ -92,9 +92,9 @@ data: install
 	$(PY) data/make_imbalanced_trail.py
 	$(PY) data/generate_email_triage.py
 
-# Instructors: make grade SUBMISSIONS=dir LAB=4 ANSWERS=secret/answers.csv
+# Instructors: make grade SUBMISSIONS=dir LAB=4 ANSWERS=secret/answers.csv [OUT=grades/lab-4] (labs/instructors.md)
 grade: install
-	$(PY) -m coursekit.grading.grade $(SUBMISSIONS) --lab $(LAB) $(if $(ANSWERS),--answers $(ANSWERS))
+	$(PY) -m coursekit.grading.grade $(SUBMISSIONS) --lab $(LAB) $(if $(ANSWERS),--answers $(ANSWERS)) $(if $(OUT),--out $(OUT))
 
 clean:
 	rm -rf outputs .pytest_cache  # never handin/: students keep their hand-ins there

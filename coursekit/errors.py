@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import reprlib
 import sys
 from collections.abc import Callable
 from typing import TypeVar
@@ -35,3 +36,17 @@ def friendly_errors(main: F) -> F:
             raise SystemExit(130) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+_BRIEF = reprlib.Repr()
+_BRIEF.maxstring = _BRIEF.maxother = _BRIEF.maxlong = 80
+_BRIEF.maxlevel, _BRIEF.maxlist, _BRIEF.maxdict = 3, 6, 6
+
+
+def brief(value: object) -> str:
+    """A bounded ``repr`` for messages that quote what a user wrote: long text, numbers and nested data are cut
+    with ``...``, so a hostile file (a YAML alias bomb, a 5,000-digit number) is never echoed in full."""
+    try:
+        return _BRIEF.repr(value)
+    except ValueError:  # an int over Python's 4,300-digit str() limit
+        return "<a number too long to show>"

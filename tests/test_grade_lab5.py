@@ -70,7 +70,8 @@ def test_lab5_reference_handin_scores_full_marks(tmp_path):
     result = grade_lab5(write_handin(tmp_path / "ann", reference_log(), reference_best()))
     assert (result.status, result.points) == ("graded", 100), [(c.check_id, c.message) for c in result.checks]
     assert message(result, "log_agrees_with_best_metrics") == (
-        "best_metrics.json agrees with training_log.jsonl: best_value, best_step, best_epoch, stopped_step, early_stopped."
+        "best_metrics.json agrees with training_log.jsonl: best_value, best_step, best_epoch, stopped_step, "
+        "early_stopped."
     )
 
 

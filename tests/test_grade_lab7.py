@@ -245,3 +245,13 @@ def test_grader_without_answers_names_the_problem(tmp_path):
     result = grade_entry(write_handin(tmp_path / "lab-7"), load_spec(7), None)
     message = {c.check_id: c.message for c in result.checks}["selective_accuracy"]
     assert "no answers file was given to the grader" in message
+
+
+def test_per_student_answers_grade_each_folder_against_its_own_variant(tmp_path):
+    """With a roster answers file (challenge make --roster) Lab 7 is graded against the student's Lab 4 variant."""
+    other = {f"x{i:03d}": label for i, label in enumerate(ANSWERS.values())}  # another student's ids
+    answers = Answers({}, list(LABELS), {"ana": dict(ANSWERS), "ben": other})
+    own = grade_entry(write_handin(tmp_path / "ana"), load_spec(7), answers)
+    copied = grade_entry(write_handin(tmp_path / "ben"), load_spec(7), answers)
+    assert own.points == 100
+    assert lost(copied) == {"predictions_format": 10, "selective_accuracy": 25}

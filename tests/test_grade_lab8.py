@@ -6,110 +6,14 @@ these tests need no trained model.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
+from grading_builders import NOTES, edit_json, fake_run_dir, lab8_handin, rehash
 
 from coursekit.grading.checks import load_spec
 from coursekit.grading.grade import grade_entry
-from coursekit.lessons.publishing import build_manifest, folder_files, prepare_model_dir, write_json
-from coursekit.paths import DATA_DIR
-
-NOTES = (
-    "The model is wrong most often on posts that talk about both trails in one sentence, for example "
-    "when Rope Mill is closed for a race but Blankets Creek is open. It also trusts the word closed when "
-    "it refers to an earlier day, and it reads sarcasm literally. Posts like these need a person."
-)
-
-
-def fake_run_dir(folder: Path, id2label: dict | None = None, with_metrics: bool = True) -> Path:
-    """A run folder as examples/training/classifier.py writes it, with tiny stand-ins for weights and tokenizer."""
-    folder.mkdir(parents=True)
-    id2label = id2label or {"0": "closed", "1": "open"}
-    write_json(
-        folder / "config.json",
-        {
-            "architectures": ["BertForSequenceClassification"],
-            "model_type": "bert",
-            "id2label": id2label,
-            "label2id": {v: int(k) for k, v in id2label.items()},
-        },
-    )
-    if with_metrics:
-        write_json(
-            folder / "metrics.json",
-            {
-                "model": "minilm-l6",
-                "label_column": "Blankets_Creek",
-                "label_names": ["closed", "open"],
-                "parameters": 22713986,
-                "train_seconds": 81.5,
-                "train_size": 630,
-                "validation_size": 135,
-                "test_size": 135,
-                "validation_history": [{"loss": 0.6, "accuracy": 0.68, "f1_macro": 0.67, "epoch": 1.0, "step": 40}],
-                "test": {
-                    "accuracy": 0.9333,
-                    "precision_weighted": 0.9334,
-                    "recall_weighted": 0.9333,
-                    "f1_weighted": 0.9333,
-                    "precision_macro": 0.9335,
-                    "recall_macro": 0.9333,
-                    "f1_macro": 0.9333,
-                    "recall_closed": 0.9412,
-                    "recall_open": 0.9254,
-                },
-                "output_dir": str(folder),
-            },
-        )
-    write_json(
-        folder / "training_config.json",
-        {
-            "data": str(DATA_DIR / "trail_status.csv"),
-            "text_column": "status",
-            "label_column": "Blankets_Creek",
-            "model": "minilm-l6",
-            "epochs": 4,
-            "batch_size": 16,
-            "learning_rate": 0.0003,
-            "max_length": 96,
-            "seed": 42,
-            "test_size": 0.15,
-            "validation_size": 0.15,
-            "output": str(folder),
-            "model_path": "/somewhere/else/model",
-        },
-    )
-    (folder / "model.safetensors").write_bytes(b"not really weights " * 500)
-    write_json(folder / "tokenizer.json", {"version": "1.0", "model": {"type": "WordPiece"}})
-    write_json(folder / "tokenizer_config.json", {"tokenizer_class": "BertTokenizer"})
-    (folder / "training_args.bin").write_bytes(b"pickle")
-    (folder / "test_predictions.csv").write_text("text,true_label,predicted_label,confidence\n", encoding="utf-8")
-    return folder
-
-
-def reference_handin(tmp_path: Path, notes: str | None = NOTES) -> Path:
-    """What the solution hands in: prepare_model.py --without-weights --card-notes notes.md."""
-    run = fake_run_dir(tmp_path / "run")
-    return prepare_model_dir(
-        run, tmp_path / "lab-8", name="trail-status", include_weights=False, failure_notes=notes
-    ).folder
-
-
-def rehash(folder: Path) -> None:
-    """Rewrite the manifest for the files now present, keeping its entries for the absent weights."""
-    manifest = json.loads((folder / "manifest.json").read_text())
-    weights = [e for e in manifest["files"] if e["path"].endswith(".safetensors")]
-    fresh = build_manifest(folder_files(folder), manifest["name"], manifest["version"])
-    fresh["files"] = sorted(fresh["files"] + weights, key=lambda e: e["path"])
-    write_json(folder / "manifest.json", fresh)
-
-
-def edit_json(path: Path, change) -> None:
-    data = json.loads(path.read_text())
-    change(data)
-    write_json(path, data)
+from coursekit.lessons.publishing import prepare_model_dir
 
 
 def grade(folder: Path):
@@ -124,7 +28,7 @@ def lost(result) -> dict[str, float]:
 
 def test_spec_totals_100_and_reference_handin_scores_full_marks(tmp_path):
     assert load_spec(8)["max_points"] == 100
-    folder = reference_handin(tmp_path)
+    folder = lab8_handin(tmp_path)
     assert sorted(p.name for p in folder.iterdir()) == [
         "README.md",
         "config.json",
@@ -220,7 +124,7 @@ def tampered_tokenizer(folder):
     ids=lambda v: getattr(v, "__name__", None) if callable(v) else None,
 )
 def test_broken_variants_lose_exactly_their_points(tmp_path, breaks, rehashed, expected):
-    folder = reference_handin(tmp_path)
+    folder = lab8_handin(tmp_path)
     breaks(folder)
     if rehashed:
         rehash(folder)
@@ -228,14 +132,14 @@ def test_broken_variants_lose_exactly_their_points(tmp_path, breaks, rehashed, e
 
 
 def test_card_without_own_failure_notes_loses_10(tmp_path):
-    result = grade(reference_handin(tmp_path, notes=None))
+    result = grade(lab8_handin(tmp_path, notes=None))
     assert lost(result) == {"card_failure_notes": 10}
     check = next(c for c in result.checks if c.check_id == "card_failure_notes")
     assert "no section headed `Known failure cases`" in check.message and "--card-notes" in check.message
 
 
 def test_feedback_names_the_number_and_the_file(tmp_path):
-    folder = reference_handin(tmp_path)
+    folder = lab8_handin(tmp_path)
     raise_accuracy(folder)
     messages = {c.check_id: c.message for c in grade(folder).checks}
     assert "`accuracy` is 0.9333 but metrics.json says test.accuracy = 0.99" in messages["card_numbers_metadata"]
@@ -244,7 +148,7 @@ def test_feedback_names_the_number_and_the_file(tmp_path):
 
 
 def test_missing_card_loses_every_card_check_and_the_manifest_hashes(tmp_path):
-    folder = reference_handin(tmp_path)
+    folder = lab8_handin(tmp_path)
     (folder / "README.md").unlink()
     result = grade(folder)
     assert lost(result) == {
@@ -259,5 +163,5 @@ def test_missing_card_loses_every_card_check_and_the_manifest_hashes(tmp_path):
 
 
 def test_notes_over_300_words_lose_their_points(tmp_path):
-    result = grade(reference_handin(tmp_path, notes="word " * 301))
+    result = grade(lab8_handin(tmp_path, notes="word " * 301))
     assert lost(result) == {"card_failure_notes": 10}

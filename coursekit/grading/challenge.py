@@ -1,7 +1,8 @@
-"""Make a lab's challenge inputs (for students) and hidden answers (for the instructor).
+"""Instructor tools layer (Labs 4 and 7): make a lab's challenge inputs (for students) and hidden answers.
 
 Usage:
-    python -m coursekit.grading.challenge make --lab 4 --seed SECRET --out DIR [--rows 150]
+    python -m coursekit.grading.challenge make --lab 4 --seed SECRET --out DIR [--rows 150] [--overwrite]
+    python -m coursekit.grading.challenge make --lab 4 --seed SECRET --roster roster.csv --out DIR
 
 Lab 4: DIR/posts.csv (``id,text``) holds fresh trail posts from data/generate_trail_status.py; DIR/answers.csv
 (``id,label``, label = Blankets_Creek status as open/closed) stays with the instructor and is passed to
@@ -9,18 +10,29 @@ Lab 4: DIR/posts.csv (``id,text``) holds fresh trail posts from data/generate_tr
 data/trail_status.csv (word Jaccard ≥ 0.8) are dropped and replaced, so the challenge cannot be solved
 by memorising the training data. The same seed gives the same files; use a secret seed for real grading
 (data/challenges/lab-4/posts.csv was made with the public seed 2026).
+
+With ``--roster`` (a CSV with a ``student`` column) every student gets a variant of their own, seeded by
+(seed, student): DIR/students/<student>/posts.csv with their own posts and ids, and one DIR/answers.csv with the
+columns ``student,id,label``. The grader scores each hand-in folder against the variant of its name, so a copied
+hand-in names ids the student never received and scores low.
+
+Existing files are never replaced without ``--overwrite``; every file is written atomically.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import importlib.util
+import io
+import shutil
 from pathlib import Path
 from types import ModuleType
 
 from coursekit.data import TRAIL_LABEL_NAMES
-from coursekit.errors import CourseError, friendly_errors
+from coursekit.errors import CourseError, brief, friendly_errors
+from coursekit.fileio import atomic_write_text, refuse_to_replace, staging_dir, swap_in_dir
 from coursekit.paths import DATA_DIR, TRAIL_STATUS_CSV
 
 GENERATOR = DATA_DIR / "generate_trail_status.py"
@@ -28,6 +40,8 @@ DEFAULT_ROWS = 150
 NEAR_DUPLICATE = 0.8
 LABEL_COLUMN = "Blankets_Creek"
 CHALLENGE_LABS = (4,)
+ROSTER_COLUMN = "student"
+MAX_STUDENT_ID = 100  # characters; a student id becomes a folder name
 
 
 def load_generator(path: Path = GENERATOR) -> ModuleType:
@@ -35,6 +49,8 @@ def load_generator(path: Path = GENERATOR) -> ModuleType:
     if not path.is_file():
         raise CourseError(f"data generator not found: {path}.")
     spec = importlib.util.spec_from_file_location("generate_trail_status", path)
+    if spec is None or spec.loader is None:
+        raise CourseError(f"cannot import {path} as a Python module.")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     for name in ("generate", "tokens", "jaccard"):
@@ -61,16 +77,22 @@ def training_token_sets(generator: ModuleType, training_csv: Path) -> list[froze
         return [generator.tokens(row["status"]) for row in reader]
 
 
-def lab4_rows(seed: int, rows: int, training_csv: Path = TRAIL_STATUS_CSV) -> list[tuple[str, str, str]]:
+def lab4_rows(
+    seed: int,
+    rows: int,
+    training_csv: Path = TRAIL_STATUS_CSV,
+    id_prefix: str = "p",
+    loaded: tuple[ModuleType, list[frozenset]] | None = None,
+) -> list[tuple[str, str, str]]:
     """``rows`` (id, text, label) triples of unseen posts, none a near-duplicate of a training text.
 
     Candidates come from the generator (which already keeps them apart from each other); each batch is
-    twice what is still needed, and batches grow until enough survive the filter.
+    twice what is still needed, and batches grow until enough survive the filter. ``loaded`` (the generator
+    and the training word sets) saves re-reading them for every student of a roster.
     """
     if rows < 1:
         raise CourseError(f"--rows must be at least 1, got {rows}.")
-    generator = load_generator()
-    training = training_token_sets(generator, training_csv)
+    generator, training = loaded or load_training(training_csv)
     kept: list[tuple[str, int]] = []
     kept_tokens: list[frozenset] = []
     attempt = 0
@@ -88,32 +110,118 @@ def lab4_rows(seed: int, rows: int, training_csv: Path = TRAIL_STATUS_CSV) -> li
                 break
         attempt += 1
     width = max(3, len(str(rows)))
-    return [(f"p{i:0{width}d}", text, TRAIL_LABEL_NAMES[int(label)]) for i, (text, label) in enumerate(kept, start=1)]
+    return [
+        (f"{id_prefix}{i:0{width}d}", text, TRAIL_LABEL_NAMES[int(label)])
+        for i, (text, label) in enumerate(kept, start=1)
+    ]
+
+
+def load_training(training_csv: Path) -> tuple[ModuleType, list[frozenset]]:
+    """The generator module and the word sets of the training texts."""
+    generator = load_generator()
+    return generator, training_token_sets(generator, training_csv)
+
+
+def csv_text(header: list[str], rows: list[tuple]) -> str:
+    """UTF-8 CSV text with '\\n' line endings (stable diffs)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()
 
 
 def write_csv(path: Path, header: list[str], rows: list[tuple]) -> None:
-    """UTF-8 CSV with '\\n' line endings (stable diffs)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(rows)
+    """Write a CSV atomically (a kill mid-write leaves the old file or none)."""
+    atomic_write_text(path, csv_text(header, rows))
+
+
+def student_problem(student: str) -> str | None:
+    """Why a roster id cannot name a student's folder (None if it can)."""
+    if not student:
+        return "is empty"
+    if len(student) > MAX_STUDENT_ID:
+        return f"is over {MAX_STUDENT_ID} characters"
+    if not student.isprintable() or any(c in student for c in '/\\:*?"<>|') or student.startswith((".", "-")):
+        return 'cannot be a folder name (no / \\ : * ? " < > |, control characters or leading . or -)'
+    return None
+
+
+def read_roster(path: Path) -> list[str]:
+    """The student ids of a roster CSV (column ``student``): unique, each usable as a folder name."""
+    if not path.is_file():
+        raise CourseError(
+            f"roster not found: {path}. It is a CSV with a column {ROSTER_COLUMN!r}, one row per student."
+        )
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        if ROSTER_COLUMN not in (reader.fieldnames or []):
+            raise CourseError(f"{path}: no column {ROSTER_COLUMN!r} (it has {', '.join(reader.fieldnames or [])}).")
+        students = [(row[ROSTER_COLUMN] or "").strip() for row in reader]
+    if not students:
+        raise CourseError(f"{path}: no students.")
+    for line, student in enumerate(students, start=2):
+        problem = student_problem(student)
+        if problem:
+            raise CourseError(f"{path} line {line}: student id {brief(student)} {problem}; fix the roster.")
+    repeated = sorted({s for s in students if students.count(s) > 1})
+    if repeated:
+        raise CourseError(f"{path}: student id(s) {', '.join(repeated[:5])} appear more than once.")
+    return students
+
+
+def variant(seed: int, student: str) -> tuple[int, str]:
+    """The seed and the id prefix of one student's variant, derived from (secret seed, student id)."""
+    digest = hashlib.sha256(f"{seed}\x00{student}".encode()).hexdigest()
+    return int(digest[:12], 16), f"{student[:1].lower() if student[:1].isalnum() else 's'}{digest[12:16]}-"
 
 
 def make(
-    lab: int, seed: int, out: Path, rows: int = DEFAULT_ROWS, training_csv: Path = TRAIL_STATUS_CSV
+    lab: int,
+    seed: int,
+    out: Path,
+    rows: int = DEFAULT_ROWS,
+    training_csv: Path = TRAIL_STATUS_CSV,
+    roster: Path | None = None,
+    overwrite: bool = False,
 ) -> tuple[Path, Path]:
-    """Write ``out/posts.csv`` (students) and ``out/answers.csv`` (instructor); return both paths."""
+    """Write ``out/posts.csv`` (or ``out/students/<id>/posts.csv`` per roster student) and ``out/answers.csv``;
+    return the posts path (the students folder with a roster) and the answers path."""
     if lab not in CHALLENGE_LABS:
         raise CourseError(
             f"lab {lab} has no generated challenge inputs (only lab {', '.join(map(str, CHALLENGE_LABS))}); "
             "its challenge works on the course data, see labs/instructors.md."
         )
-    triples = lab4_rows(seed, rows, training_csv)
-    posts, answers = out / "posts.csv", out / "answers.csv"
-    write_csv(posts, ["id", "text"], [(i, text) for i, text, _ in triples])
-    write_csv(answers, ["id", "label"], [(i, label) for i, _, label in triples])
-    return posts, answers
+    answers = out / "answers.csv"
+    if out.exists() and not out.is_dir():
+        raise CourseError(f"--out {out} is a file; give a folder.")
+    if roster is None:
+        posts = out / "posts.csv"
+        for path in (posts, answers):
+            refuse_to_replace(path, overwrite, "challenge file")
+        triples = lab4_rows(seed, rows, training_csv)
+        write_csv(posts, ["id", "text"], [(i, text) for i, text, _ in triples])
+        write_csv(answers, ["id", "label"], [(i, label) for i, _, label in triples])
+        return posts, answers
+    students = read_roster(roster)
+    folder = out / "students"
+    refuse_to_replace(folder, overwrite, "folder of student posts")
+    refuse_to_replace(answers, overwrite, "answers file")
+    loaded = load_training(training_csv)
+    staging = staging_dir(folder)
+    try:
+        answer_rows = []
+        for student in students:
+            student_seed, prefix = variant(seed, student)
+            triples = lab4_rows(student_seed, rows, training_csv, prefix, loaded)
+            write_csv(staging / student / "posts.csv", ["id", "text"], [(i, text) for i, text, _ in triples])
+            answer_rows += [(student, i, label) for i, _, label in triples]
+        write_csv(answers, [ROSTER_COLUMN, "id", "label"], answer_rows)
+        swap_in_dir(staging, folder)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return folder, answers
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -124,6 +232,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     maker.add_argument("--seed", type=int, required=True, help="secret seed; the same seed gives the same files")
     maker.add_argument("--out", type=Path, required=True, help="folder for posts.csv and answers.csv")
     maker.add_argument("--rows", type=int, default=DEFAULT_ROWS, help=f"number of posts (default {DEFAULT_ROWS})")
+    maker.add_argument(
+        "--roster", type=Path, help="CSV with a 'student' column: one variant (own posts, own answers) per student"
+    )
+    maker.add_argument("--overwrite", action="store_true", help="replace existing posts/answers files")
     maker.add_argument(
         "--training",
         type=Path,
@@ -137,11 +249,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """Make the challenge files and say which one to hand out."""
     args = parse_args(argv)
-    posts, answers = make(args.lab, args.seed, args.out, args.rows, args.training)
-    print(f"wrote {posts} ({args.rows} posts): hand this to students")
-    print(
-        f"wrote {answers}: keep it secret; grade with python -m coursekit.grading.grade SUBMISSIONS --lab {args.lab} --answers {answers}"
-    )
+    posts, answers = make(args.lab, args.seed, args.out, args.rows, args.training, args.roster, args.overwrite)
+    if args.roster is None:
+        print(f"wrote {posts} ({args.rows} posts): hand this to students")
+    else:
+        print(f"wrote {posts}/<student>/posts.csv ({args.rows} posts each): hand each student their own file")
+    print(f"wrote {answers}: keep it secret; grade with")
+    print(f"  python -m coursekit.grading.grade SUBMISSIONS --lab {args.lab} --answers {answers}")
     return 0
 
 

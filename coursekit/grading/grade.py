@@ -1,4 +1,4 @@
-"""Grade a class's challenge hand-ins for one lab from their files alone (no student code is run).
+"""Instructor tools layer (Labs 1-8): grade a class's challenge hand-ins from their files alone (no student code runs).
 
 Usage:
     python -m coursekit.grading.grade SUBMISSIONS_DIR --lab 4 --answers secret/answers.csv [--out DIR]
@@ -7,8 +7,11 @@ Usage:
 SUBMISSIONS_DIR holds one folder or one .zip per student (student id = folder name / zip stem). Each
 submission is checked against ``coursekit/grading/specs/lab-N.yaml``; the grader writes DIR/gradebook.csv
 (student, lab, points, max_points, status), DIR/checks.csv (points per check) and DIR/feedback/<student>.md,
-and prints a summary. DIR defaults to outputs/grading/lab-N. One broken or crashing submission never
-stops the batch: it becomes status invalid or error with the reason in its feedback.
+and prints a summary. DIR defaults to outputs/grading/lab-N; it is replaced as a whole (written into a staging
+folder, swapped in when complete), so it must be new, empty or an earlier grading output, outside the
+submissions. One broken or crashing submission never stops the batch: it becomes status invalid or error with
+the reason in its feedback; one bad file costs only the checks that read it. An answers file with a ``student``
+column (``challenge make --roster``) grades each hand-in against the variant of its folder name.
 See labs/instructors.md for the whole workflow and the safety rules.
 """
 
@@ -19,31 +22,22 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
-from coursekit.errors import CourseError, friendly_errors
+from coursekit.errors import CourseError, brief, friendly_errors
 from coursekit.grading.checks import (
     Answers,
     Context,
     SubmissionFiles,
     available_labs,
+    hand_in_files,
     load_answers,
     load_spec,
     run_check,
     spec_limits,
 )
+from coursekit.grading.checks.registry import bounded
 from coursekit.grading.report import StudentResult, summary_table, write_reports
 from coursekit.grading.submissions import Limits, Submission, find_submissions, read_folder, read_zip, student_id
 from coursekit.paths import OUTPUTS_DIR
-
-FILE_FIELDS = ("file", "claims_file", "predictions_file", "table_file", "train_file", "test_file")
-
-
-def spec_files(spec: dict) -> list[str]:
-    """Every hand-in file the spec's checks read, in order of first use."""
-    names: list[str] = []
-    for check in spec["checks"]:
-        found = [check[key] for key in FILE_FIELDS if key in check] + list(check.get("files", []))
-        names += [name for name in found if name not in names]
-    return names
 
 
 def open_submission(entry: Path, workdir: Path, limits: Limits) -> Submission:
@@ -62,7 +56,7 @@ def grade_submission(submission: Submission, spec: dict, answers: Answers | None
         result.status = "invalid"
         result.notes.insert(0, submission.invalid)
         return result
-    wanted = spec_files(spec)
+    wanted = hand_in_files(spec)
     if not any(name in submission.files for name in wanted):
         result.status = "invalid"
         found = ", ".join(sorted(submission.files)[:10]) or "nothing readable"
@@ -72,7 +66,16 @@ def grade_submission(submission: Submission, spec: dict, answers: Answers | None
             f"Hand in the folder {spec.get('folder', '')}/ with exactly those file names, or a zip of it.",
         )
         return result
-    context = Context(SubmissionFiles(submission, wanted), answers, spec)
+    own_answers = answers.for_student(submission.student) if answers is not None else None
+    if answers is not None and own_answers is None:
+        result.status = "invalid"
+        result.notes.insert(
+            0,
+            f"no challenge variant for {brief(submission.student)} in the answers file: name the hand-in folder "
+            "(or zip) exactly as your student id on the roster, the name your posts.csv came under.",
+        )
+        return result
+    context = Context(SubmissionFiles(submission, wanted), own_answers, spec)
     result.checks = [run_check(check, context) for check in spec["checks"]]
     return result
 
@@ -90,19 +93,15 @@ def grade_entry(entry: Path, spec: dict, answers: Answers | None) -> StudentResu
             "error",
             spec["max_points"],
             notes=[
-                f"the grader failed: {type(exc).__name__}: {exc}. Tell your instructor; "
+                f"the grader failed: {type(exc).__name__}: {bounded(str(exc), 300)}. Tell your instructor; "
                 "re-creating the zip or folder usually helps."
             ],
         )
 
 
-def grade_all(
-    submissions_dir: Path, spec: dict, answers: Answers | None, exclude: Path | None = None
-) -> tuple[list[StudentResult], list[str]]:
+def grade_all(submissions_dir: Path, spec: dict, answers: Answers | None) -> tuple[list[StudentResult], list[str]]:
     """Grade every student entry; two entries with the same id (alice/ and alice.zip) are both refused."""
     entries, remarks = find_submissions(submissions_dir)
-    if exclude is not None:
-        entries = [e for e in entries if e.resolve() != exclude.resolve()]
     by_student: dict[str, list[Path]] = defaultdict(list)
     for entry in entries:
         by_student[student_id(entry)].append(entry)
@@ -122,6 +121,27 @@ def grade_all(
         else:
             results.append(grade_entry(group[0], spec, answers))
     return results, remarks
+
+
+def check_out_folder(out: Path, submissions: Path) -> None:
+    """Refuse an output folder that the grader may not replace as a whole (CourseError before any grading).
+
+    The outputs are swapped in as one folder, so ``out`` must be new, empty or an earlier grader output
+    (it holds ``gradebook.csv``), and must neither hold nor sit inside the submissions.
+    """
+    if out.exists() and not out.is_dir():
+        raise CourseError(f"--out {out} is a file; give a folder for gradebook.csv, checks.csv and feedback/.")
+    resolved, subs = out.resolve(), submissions.resolve()
+    if resolved == subs or subs in resolved.parents or resolved in subs.parents:
+        raise CourseError(
+            f"--out {out} overlaps the submissions folder {submissions}; write the grades outside it "
+            "(e.g. --out grades/lab-4), so students' hand-ins and grades never mix."
+        )
+    if out.is_dir() and any(out.iterdir()) and not (out / "gradebook.csv").is_file():
+        raise CourseError(
+            f"--out {out} is a folder with other files and no gradebook.csv; the grader replaces its --out folder "
+            "as a whole, so give a new folder or an earlier grading output."
+        )
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -150,7 +170,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     answers = load_answers(args.answers, spec) if args.answers is not None else None
     out = args.out or OUTPUTS_DIR / "grading" / f"lab-{args.lab}"
-    results, remarks = grade_all(args.submissions, spec, answers, exclude=out)
+    check_out_folder(out, args.submissions)
+    results, remarks = grade_all(args.submissions, spec, answers)
     if not results:
         raise CourseError(f"{args.submissions} holds no student folders or .zip files.")
     write_reports(results, args.lab, spec.get("title", f"Lab {args.lab} challenge"), out)

@@ -15,6 +15,7 @@ Rules (documented for instructors in labs/instructors.md):
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import zipfile
@@ -166,7 +167,10 @@ def zip_rejection(infos: list[zipfile.ZipInfo], limits: Limits) -> str | None:
             "Zip the folder itself from its parent directory, without absolute or '..' paths."
         )
     if len(infos) > limits.max_members:
-        return f"the zip holds {len(infos)} entries, over the limit of {limits.max_members}; hand in only the challenge files."
+        return (
+            f"the zip holds {len(infos)} entries, over the limit of {limits.max_members}; "
+            "hand in only the challenge files."
+        )
     total = sum(info.file_size for info in members)
     if total > limits.max_total_bytes:
         return (
@@ -201,7 +205,8 @@ def copy_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, c
                     break
                 sink.write(chunk)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, OSError, EOFError) as exc:
-        target.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            target.unlink(missing_ok=True)
         return f"it could not be extracted ({exc}). Re-create the zip."
     if written > cap:
         target.unlink(missing_ok=True)
@@ -232,13 +237,19 @@ def read_zip(path: Path, workdir: Path, limits: Limits) -> Submission:
         if submission.invalid:
             return submission
         seen: set[str] = set()
+        file_names = {info.filename.replace("\\", "/").strip("/") for info in infos if not info.is_dir()}
         for info in infos:
             name = info.filename.replace("\\", "/").strip("/")
             parts = PurePosixPath(name).parts
             if info.is_dir() or is_junk(parts) or name in seen:
                 continue
             seen.add(name)
-            if is_symlink_member(info):
+            below_a_file = [str(p) for p in PurePosixPath(name).parents if str(p) in file_names]
+            if below_a_file:
+                submission.refuse(
+                    name, f"the zip also holds a file named {below_a_file[0]!r}; a name is a file or a folder."
+                )
+            elif is_symlink_member(info):
                 submission.refuse(name, "it is a symbolic link; symlinks are skipped. Zip the real file.")
             elif info.flag_bits & 0x1:
                 submission.refuse(name, "it is encrypted; hand in a zip without a password.")

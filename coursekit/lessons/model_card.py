@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from coursekit.errors import brief
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -49,6 +51,11 @@ WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
 TABLE_ROW = re.compile(r"^\|\s*`([\w.-]+)`\s*\|\s*([^|]*?)\s*\|\s*$")
 HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 FENCE = "```"
+# Bounds on a card's YAML metadata: a hand-in is hostile data (a 6 KB alias bomb expands to gigabytes, YAML
+# nested 20,000 deep overflows the parser's recursion). A real card has ~60 lines, 6 levels, no anchors.
+MAX_METADATA_CHARS = 64 * 1024
+MAX_METADATA_DEPTH = 32
+MAX_METADATA_NODES = 20_000
 
 
 @dataclass(frozen=True)
@@ -267,7 +274,7 @@ def render_model_card(inputs: CardInputs) -> str:
     n_test = int(metrics["test_size"])
     halfwidth = confidence_halfwidth(test["accuracy"], n_test)
     recalls = {label: test[f"recall_{label}"] for label in label_names if f"recall_{label}" in test}
-    weakest = min(recalls, key=recalls.get) if recalls else None
+    weakest = min(recalls, key=lambda label: recalls[label]) if recalls else None
     load_id = inputs.hub_model_id or "path/to/this/folder"
     base_link = (
         f"{base.description} ([{base.hub_id}](https://huggingface.co/{base.hub_id}))"
@@ -406,6 +413,29 @@ class FrontMatter:
     problem: str | None
 
 
+def yaml_shape_problem(block: str) -> str | None:
+    """Why a YAML block is refused before it is built (None if it is fine): too long, anchors or aliases,
+    nesting deeper than MAX_METADATA_DEPTH or more than MAX_METADATA_NODES values. The event stream is read
+    without recursion and without expanding anything, so the check itself is bounded."""
+    if len(block) > MAX_METADATA_CHARS:
+        return f"is {len(block):,} characters long (limit {MAX_METADATA_CHARS:,})"
+    depth = nodes = 0
+    for event in yaml.parse(block, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            return "uses YAML anchors or aliases (`&name` / `*name`); write every value out"
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_METADATA_DEPTH:
+                return f"nests lists/mappings more than {MAX_METADATA_DEPTH} levels deep"
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+        if isinstance(event, yaml.NodeEvent):
+            nodes += 1
+            if nodes > MAX_METADATA_NODES:
+                return f"holds more than {MAX_METADATA_NODES:,} values"
+    return None
+
+
 def split_front_matter(text: str, name: str = "README.md") -> FrontMatter:
     """Separate the YAML block between the first two ``---`` lines from the Markdown that follows."""
     lines = text.lstrip("\ufeff").splitlines()
@@ -418,8 +448,12 @@ def split_front_matter(text: str, name: str = "README.md") -> FrontMatter:
     except StopIteration:
         return FrontMatter(None, text, f"{name}: the metadata block opened on line 1 is never closed with `---`.")
     body = "\n".join(lines[end + 1 :])
+    block = "\n".join(lines[1:end])
     try:
-        metadata = yaml.safe_load("\n".join(lines[1:end]))
+        shape = yaml_shape_problem(block)
+        if shape:
+            return FrontMatter(None, body, f"{name}: the metadata block {shape}; it was not read.")
+        metadata = yaml.safe_load(block)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 2}" if mark is not None else ""
@@ -448,7 +482,7 @@ def model_index_values(metadata: dict, name: str = "README.md") -> tuple[dict[st
         for result in (entry.get("results") or []) if isinstance(entry, dict) else []:
             for metric in (result.get("metrics") or []) if isinstance(result, dict) else []:
                 if not isinstance(metric, dict) or "type" not in metric or "value" not in metric:
-                    problems.append(f"{name}: a model-index metric without `type` and `value`: {metric!r}.")
+                    problems.append(f"{name}: a model-index metric without `type` and `value`: {brief(metric)}.")
                     continue
                 config = metric.get("config")
                 values[metric_key(str(metric["type"]), str(config) if config else None)] = metric["value"]
@@ -500,18 +534,20 @@ def metric_mismatches(
 ) -> list[str]:
     """Every claimed metric that differs from metrics.json's test value, and every required one that is absent."""
     problems = [
-        f"{where}: no `{key}` (metrics.json test.{key} = {test.get(key)!r}); the card must report it."
+        f"{where}: no `{key}` (metrics.json test.{key} = {brief(test.get(key))}); the card must report it."
         for key in required
         if key not in claimed
     ]
     for key, value in claimed.items():
         if key not in test:
             if key in required or key.startswith(("accuracy", "f1", "precision", "recall")):
-                problems.append(f"{where}: `{key}` is {value!r} but metrics.json has no test.{key}.")
+                problems.append(f"{where}: `{key}` is {brief(value)} but metrics.json has no test.{key}.")
             continue
         number, actual = as_number(value), as_number(test[key])
         if number is None or actual is None or abs(number - actual) > tolerance:
-            problems.append(f"{where}: `{key}` is {value!r} but metrics.json says test.{key} = {test[key]!r}.")
+            problems.append(
+                f"{where}: `{key}` is {brief(value)} but metrics.json says test.{key} = {brief(test[key])}."
+            )
     return problems
 
 
@@ -526,7 +562,7 @@ def metadata_problems(
     ]
     for key, expected in (equals or {}).items():
         if key in metadata and metadata[key] != expected:
-            problems.append(f"{name}: metadata `{key}` is {metadata[key]!r}, expected {expected!r}.")
+            problems.append(f"{name}: metadata `{key}` is {brief(metadata[key])}, expected {expected!r}.")
     return problems
 
 
@@ -552,7 +588,7 @@ def section_problems(
 def card_problems(text: str, metrics: dict, name: str = "README.md") -> list[str]:
     """Everything wrong with a card for a run's metrics.json: metadata, sections, and both copies of the numbers."""
     front = split_front_matter(text, name)
-    test = metrics.get("test") if isinstance(metrics.get("test"), dict) else {}
+    test: dict = metrics["test"] if isinstance(metrics.get("test"), dict) else {}
     problems = [front.problem] if front.problem else []
     if front.metadata is not None:
         problems += metadata_problems(front.metadata, name=name)
