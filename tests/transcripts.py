@@ -158,7 +158,7 @@ TRANSCRIPT_STEPS: dict[str, list[Step | tuple[tuple[str, ...], dict[str, str]]]]
         )
     ],
     "lab-7-service": [serve_and_ask],
-    "lab-7-throughput": [("examples/benchmark/inference_throughput.py",)],
+    "lab-7-throughput": [("examples/benchmark/inference_throughput.py", "--also-sorted")],
     "lab-8-prepare-verify": [
         lambda: set_aside(REGISTRY),
         ("examples/publishing/prepare_model.py", LAB4_RUN, "--name", "trail-status")
