@@ -82,7 +82,7 @@ notebooks: install install-large
 		notebooks/*.ipynb solutions/*/*.ipynb
 
 # Re-record the terminal transcripts that the lab texts quote (labs/transcripts/, checked by tests/test_docs.py):
-# each runs the lab's commands (several train a model: ~20 min on 2 cores). Name some: make transcripts T="lab-4-make-train".
+# each runs the commands of a lab exercise (five train a model: ~30 min on a busy 2-core machine); some: make transcripts T="lab-2-token-lengths lab-7-service".
 transcripts: install
 	$(PY) tests/transcripts.py $(T)
 
