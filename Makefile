@@ -82,7 +82,8 @@ notebooks: install install-large
 		notebooks/*.ipynb solutions/*/*.ipynb
 
 # Re-record the terminal transcripts that the lab texts quote (labs/transcripts/, checked by tests/test_docs.py):
-# each runs the commands of a lab exercise (five train a model: ~30 min on a busy 2-core machine); some: make transcripts T="lab-2-token-lengths lab-7-service".
+# each runs the commands of one lab exercise (five train a model: ~30 min on a busy 2-core machine).
+# Only some: make transcripts T="lab-2-token-lengths lab-7-service"
 transcripts: install
 	$(PY) tests/transcripts.py $(T)
 
