@@ -11,11 +11,13 @@ TORCH_INDEX ?=
 export HF_HUB_DISABLE_TELEMETRY := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install install-large browser train app serve publish quantize test test-fast notebooks transcripts compare benchmark data grade clean lint doctor
+.PHONY: install install-large browser train app serve publish quantize test test-fast notebooks transcripts compare \
+	benchmark data grade clean lint doctor
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -qq --disable-pip-version-check $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX)) -r requirements.txt
+	$(PY) -m pip install -qq --disable-pip-version-check \
+		$(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX)) -r requirements.txt
 	$(PY) -m pip install -qq --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
 
