@@ -441,3 +441,18 @@ def test_lab2_challenge_snippet_runs_on_a_fresh_clone(tmp_path: Path) -> None:
     written = (tmp_path / "outputs" / "feedback_clean.jsonl").read_text(encoding="utf-8").splitlines()
     assert [json.loads(line)["id"] for line in written] == ["fb-0001", "fb-0002", "fb-0003"]
     assert "✅" in written[1]  # force_ascii=False keeps the text as written
+
+
+def test_transcripts_keep_output_and_drop_progress_bars() -> None:
+    """What ``make transcripts`` writes: commands and their output, without tqdm bars and their cursor codes."""
+    from transcripts import without_progress_bars
+
+    raw = (
+        "$ python x.py\nmodel: minilm\n\n  4%|▍         | 2/54 [00:16<06:57,  8.02s/it]\n"
+        "\x1b[A{'loss': '1.5'}\n100%|██████████| 3/3 [00:07<00:00,  2.34s/it]\x1b[A\n\n\n"
+        "test: accuracy 0.933\n\n$ python y.py\nok\n"
+    )
+    assert (
+        without_progress_bars(raw)
+        == "$ python x.py\nmodel: minilm\n{'loss': '1.5'}\ntest: accuracy 0.933\n$ python y.py\nok\n"
+    )
