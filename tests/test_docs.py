@@ -170,6 +170,8 @@ def drift_message(block: TextBlock, spec: str, described: str, source: list[str]
     if cell:
         moved = cells_quoted(block_lines, cell["path"])
         hint = f"\nThe block matches cell(s) {moved} of that notebook now: fix the marker." if moved else ""
+    elif spec.startswith("labs/transcripts/"):
+        hint = f"\nIf the script changed, re-record it first: make transcripts T={Path(spec).stem}"
     return (
         f"{block.where}: the text block no longer matches {described}.\n"
         "Copy the committed output into the lab (or re-point the marker).\n"
