@@ -4,15 +4,20 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+# Optional: a PyTorch wheel index, e.g. the CPU-only builds (on Linux the default index gives the CUDA build, several
+# GB): make install TORCH_INDEX=https://download.pytorch.org/whl/cpu. Unset, pip uses its default index only.
+TORCH_INDEX ?=
 # Quiet, offline-friendly defaults for every command below (no telemetry, no progress-bar spam in logs).
 export HF_HUB_DISABLE_TELEMETRY := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install install-large browser train app serve publish quantize test test-fast notebooks compare benchmark data grade clean lint
+.PHONY: install install-large browser train app serve publish quantize test test-fast notebooks transcripts compare \
+	benchmark data grade clean lint doctor
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -qq --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install -qq --disable-pip-version-check \
+		$(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX)) -r requirements.txt
 	$(PY) -m pip install -qq --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
 
@@ -77,6 +82,17 @@ notebooks: install install-large
 	$(PY) -m jupyter nbconvert --to notebook --execute --inplace \
 		--ExecutePreprocessor.timeout=1800 --ExecutePreprocessor.record_timing=False \
 		notebooks/*.ipynb solutions/*/*.ipynb
+
+# Re-record the terminal transcripts that the lab texts quote (labs/transcripts/, checked by tests/test_docs.py):
+# each runs the commands of one lab exercise (five train a model: ~30 min on a busy 2-core machine).
+# Only some: make transcripts T="lab-2-token-lengths lab-7-service"
+transcripts: install
+	$(PY) tests/transcripts.py $(T)
+
+# What is installed and what is missing, with the fix for each problem (no network, changes nothing).
+doctor:
+	@test -x $(PY) || { echo "no .venv yet: run make install first"; exit 1; }
+	$(PY) -m coursekit.doctor
 
 compare: install install-large
 	$(PY) examples/models/compare_models.py

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import emoji
 import pytest
 from helpers import run_script
 
@@ -55,7 +56,9 @@ def feedback_lengths(tokenizer) -> list[int]:
         ("Work day sign-up: example.org/events.", "Work day sign-up."),  # bare domain with a path
         ("#RopeMill is open", "Rope Mill is open"),
         ("#MTBLife #mtb #rope_mill", "MTB Life mtb rope mill"),
-        ("#blanketscreek 🚵", "blanketscreek 🚵"),  # emojis are kept
+        ("#blanketscreek 🚵", "blanketscreek person mountain biking"),  # emojis become their names
+        ("Rope Mill 🚫!", "Rope Mill prohibited!"),
+        ("🌧️⛈️ soggy", "cloud with rain cloud with lightning and rain soggy"),  # with a variation selector too
         ("  Trails\tare \n open  ", "Trails are open"),
         ("1.5 inches of rain, 3/4 of the loop", "1.5 inches of rain, 3/4 of the loop"),  # not URLs
         ("", ""),
@@ -144,8 +147,30 @@ def test_cleaning_shortens_trail_posts(tokenizer):
     posts = read_table(DATA_DIR / "trail_status.csv")["status"].tolist()
     raw = count_tokens(tokenizer, posts)
     cleaned = count_tokens(tokenizer, [clean_social_text(p) for p in posts])
-    assert all(c <= r for c, r in zip(cleaned, raw))
+    # An emoji (one [UNK]) becomes a few words; every other change (URLs, hashtags, mentions) only shortens a post.
+    without_emoji = [i for i, p in enumerate(posts) if not emoji.emoji_count(p)]
+    assert all(cleaned[i] <= raw[i] for i in without_emoji)
     assert sum(cleaned) < 0.97 * sum(raw)
+
+
+@pytest.mark.parametrize("status_emoji, other_emoji", [("✅", "❌"), ("🟢", "🔴"), ("✅", "🚫")])
+def test_emoji_only_status_keeps_its_meaning(tokenizer, status_emoji, other_emoji):
+    """Raw, "Blankets Creek ✅" and "... ❌" are the same input ids (both emojis are [UNK]); cleaned, they differ."""
+    raw = [tokenizer(f"Blankets Creek {e}")["input_ids"] for e in (status_emoji, other_emoji)]
+    assert raw[0] == raw[1] and tokenizer.unk_token_id in raw[0]
+    cleaned = [tokenizer(clean_social_text(f"Blankets Creek {e}"))["input_ids"] for e in (status_emoji, other_emoji)]
+    assert cleaned[0] != cleaned[1]
+    assert tokenizer.unk_token_id not in cleaned[0] + cleaned[1]
+
+
+def test_cleaning_leaves_no_emoji_unknown_in_trail_posts(tokenizer):
+    """After cleaning, no trail post has an [UNK] token left (before, every post with an emoji had one)."""
+    posts = read_table(DATA_DIR / "trail_status.csv")["status"].tolist()
+    unknown = tokenizer.unk_token_id
+    before = sum(unknown in ids for ids in tokenizer(posts)["input_ids"])
+    after = sum(unknown in ids for ids in tokenizer([clean_social_text(p) for p in posts])["input_ids"])
+    assert before == sum(bool(emoji.emoji_count(p)) for p in posts) > 0
+    assert after == 0
 
 
 # --- the token_lengths script -----------------------------------------------------------------------

@@ -1,6 +1,6 @@
-"""Text helpers for Lab 2: clean social-media posts, and measure token lengths and padding cost.
+"""Lesson layer, Lab 2 (used again in Lab 6): clean social-media posts, and measure token lengths and padding cost.
 
-:func:`clean_social_text` is the one place the course normalises posts (mentions, URLs, hashtags,
+:func:`clean_social_text` is the one place the course normalises posts (mentions, URLs, hashtags, emojis,
 whitespace), so the notebook, the scripts and the tests all agree on what "cleaned" means.
 :func:`token_length_stats` turns a list of token counts into the numbers used to pick ``max_length``.
 """
@@ -11,6 +11,7 @@ import math
 import re
 from dataclasses import asdict, dataclass
 
+import emoji
 import numpy as np
 
 from coursekit.errors import CourseError
@@ -37,16 +38,25 @@ def _drop_url(match: re.Match) -> str:
     return url[len(stripped) :]
 
 
+def _emoji_as_words(chars: str, data: dict) -> str:
+    """'✅' -> ' check mark button ', '🚫' -> ' prohibited ': the emoji's CLDR short name from the ``emoji`` package.
+
+    The tokenizer knows none of these emojis (each is ``[UNK]``, so ✅ and ❌ look the same to the model), but it
+    knows the words; some posts carry their status only as an emoji.
+    """
+    return " " + data["en"].strip(":").replace("_", " ") + " "
+
+
 def clean_social_text(text: str) -> str:
     """Normalise a social-media post for a classifier.
 
     * user mentions become ``@user`` (the handle is noise, that someone is addressed is not);
     * URLs are removed (they tokenize into many meaningless pieces);
     * hashtags become words: ``#RopeMill`` -> ``Rope Mill``, ``#mtb`` -> ``mtb``;
+    * emojis become their names: ``✅`` -> ``check mark button``, ``🚫`` -> ``prohibited``;
     * runs of whitespace become one space, and the ends are stripped.
 
-    Case, emojis and punctuation are kept: an uncased tokenizer lower-cases anyway, and "CLOSED!!"
-    or an emoji can carry meaning.
+    Case and punctuation are kept: an uncased tokenizer lower-cases anyway, and "CLOSED!!" can carry meaning.
     """
     if not isinstance(text, str):
         raise CourseError(
@@ -56,6 +66,7 @@ def clean_social_text(text: str) -> str:
     text = URL.sub(_drop_url, text)
     text = MENTION.sub("@user", text)
     text = HASHTAG.sub(_split_hashtag, text)
+    text = emoji.replace_emoji(text, replace=_emoji_as_words)
     # A removed URL leaves "see ." or "closes Friday: ." behind: close the gap, drop the orphaned colon.
     text = re.sub(r"\s*:?\s+([.,!?;])(?=\s|$)", r"\1", text)
     return re.sub(r"\s+", " ", text).strip()

@@ -1,0 +1,227 @@
+"""Record the terminal transcripts that the lab texts quote: ``make transcripts`` (or ``python tests/transcripts.py
+NAME ...`` for some of them).
+
+Each transcript ``labs/transcripts/NAME.txt`` holds the commands of one lab exercise, each line ``$ python ...``
+followed by what the command printed (stdout and stderr, as a terminal shows them). ``tests/test_docs.py`` checks
+that every ```text block marked ``<!-- output: labs/transcripts/NAME.txt -->`` quotes it, so after a change to a
+script: run this, commit the transcripts, and copy the new output into the lab text.
+
+The checkout's own path is written as ``/path/to/course``, so a transcript is the same on every machine. Folders a
+command refuses to replace are set aside (renamed with a ``.old-N`` suffix), never deleted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+from coursekit.fileio import atomic_write_text
+from coursekit.paths import OUTPUTS_DIR, PROJECT_ROOT
+
+TRANSCRIPTS = PROJECT_ROOT / "labs" / "transcripts"
+PLACEHOLDER_ROOT = "/path/to/course"
+LAB4_RUN = "outputs/blankets_creek-minilm-l6"
+REGISTRY = "outputs/registry/trail-status"
+# A tqdm bar ("  4%|▍   | 2/54 [00:16<06:57,  8.02s/it]"), a bare cursor-up code, or a line of only spaces.
+PROGRESS_LINE = re.compile(r"^\s*(\x1b\[A|\[A)?\s*(\d+%\|.*|)$")
+CURSOR_UP = re.compile(r"^(\x1b)?\[A")
+OFFLINE_HUB = {"HF_TOKEN": "hf_not_a_real_token", "HF_ENDPOINT": "http://127.0.0.1:9"}  # a closed port: no network
+
+Step = tuple[str, ...] | Callable[[], str | None]
+
+
+def set_aside(relative: str) -> None:
+    """Rename an existing output folder to a free ``.old-N`` sibling, so a recording never destroys a run."""
+    path = PROJECT_ROOT / relative
+    if path.exists():
+        n = 1
+        while path.with_name(f"{path.name}.old-{n}").exists():
+            n += 1
+        path.rename(path.with_name(f"{path.name}.old-{n}"))
+
+
+def make_tampered_copy() -> None:
+    """Lab 8 exercise 3: copy the published v1 and "improve" its accuracy in metrics.json."""
+    set_aside("outputs/tampered")
+    shutil.copytree(PROJECT_ROOT / REGISTRY / "v1", PROJECT_ROOT / "outputs/tampered")
+    metrics_file = PROJECT_ROOT / "outputs/tampered/metrics.json"
+    metrics = json.loads(metrics_file.read_text(encoding="utf-8"))
+    metrics["test"]["accuracy"] = 0.99
+    metrics_file.write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
+
+
+SERVICE_PORT = 8000  # the lab's commands use the default port
+SERVICE_REQUESTS = [  # the lab's curl commands, as (method, path, JSON body or None)
+    ("GET", "/health", None),
+    ("GET", "/model", None),
+    ("POST", "/predict", '{"texts": ["Blankets is open!", "Closed after the storm."]}'),
+    ("POST", "/predict", '{"texts": ""}'),
+]
+
+
+def as_curl(method: str, path: str, body: str | None) -> str:
+    """The curl command a student types for one request (what the transcript shows)."""
+    if body is None:
+        return f"curl localhost:{SERVICE_PORT}{path}"
+    return f"curl -X {method} localhost:{SERVICE_PORT}{path} -H 'Content-Type: application/json' -d '{body}'"
+
+
+def ask(method: str, path: str, body: str | None) -> str:
+    """One request to the running service; the response body as curl prints it (errors included)."""
+    url = f"http://127.0.0.1:{SERVICE_PORT}{path}"
+    data = body.encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.read().decode()
+
+
+def serve_and_ask() -> str:
+    """Lab 7 exercise 9: start the service, send the four curl requests of the lab, stop it; its log, then answers."""
+    args = ("examples/serving/service.py", "--model-dir", LAB4_RUN, "--port", str(SERVICE_PORT))
+    env = {**os.environ, "TRANSFORMERS_VERBOSITY": "error"}
+    server = subprocess.Popen(
+        [sys.executable, *args], cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    answers: list[str] = []
+    try:
+        deadline = time.monotonic() + 300
+        while server.poll() is None and time.monotonic() < deadline:
+            try:
+                ask("GET", "/health", None)
+            except OSError:  # not listening yet: the model is still loading
+                time.sleep(1)
+                continue
+            answers = [ask(*request) for request in SERVICE_REQUESTS]
+            break
+    finally:
+        server.terminate()
+        log = server.communicate(timeout=60)[0]
+    if not answers:
+        raise SystemExit(f"error: the service did not answer; its output:\n{log}")
+    log = re.sub(r"server process \[\d+\]", "server process [PID]", log)
+    log = re.sub(r"127\.0\.0\.1:\d+ - ", "127.0.0.1:PORT - ", log)
+    asked = "".join(f"$ {as_curl(*request)}\n{answer}\n" for request, answer in zip(SERVICE_REQUESTS, answers))
+    return f"$ python {shlex.join(args)}\n{log}{asked}"
+
+
+# name -> the steps of one exercise: a command (run as `python ARGS...` from the project root, optionally with extra
+# environment variables as a trailing dict) or a Python step (its returned text, if any, goes into the transcript).
+TRANSCRIPT_STEPS: dict[str, list[Step | tuple[tuple[str, ...], dict[str, str]]]] = {
+    "lab-2-token-lengths": [("examples/tokenization/token_lengths.py", "--max-length", "64")],
+    "lab-3-augment": [
+        ("examples/augmentation/augment_text.py", "Rope Mill is not closed, enjoy the tacky dirt!", "--n", "5")
+        + ("--seed", "1")
+    ],
+    "lab-3-imbalance": [
+        ("examples/imbalance/train_imbalanced.py", "--remedy", remedy)
+        for remedy in ("none", "class-weights", "oversample")
+    ],
+    "lab-4-make-train": [("examples/training/classifier.py", "--overwrite")],
+    "lab-5-advanced-training": [
+        (
+            "examples/training/advanced_training.py",
+            *("--epochs", "6", "--eval-steps", "40", "--patience", "1", "--output", "outputs/lab5-patience1"),
+            "--overwrite",
+        )
+    ],
+    "lab-6-email-training": [
+        (
+            "examples/training/classifier.py",
+            *("--data", "data/email_triage.csv", "--text-column", "text", "--label-column", "label"),
+            *("--epochs", "2", "--max-length", "96", "--max-train-rows", "420"),
+            *("--output", "outputs/lab-6/email-minilm-l6", "--overwrite"),
+        )
+    ],
+    "lab-6-token-lengths": [
+        ("examples/tokenization/token_lengths.py", "--data", "data/email_triage.csv", "--text-column", "text")
+        + ("--max-length", "96")
+    ],
+    "lab-7-batch-predict": [
+        (
+            "examples/inferencing/batch_predict.py",
+            LAB4_RUN,
+            *("--input", "data/challenges/lab-4/posts.csv", "--output", "outputs/lab-7/predictions.jsonl"),
+            "--overwrite",
+        )
+    ],
+    "lab-7-service": [serve_and_ask],
+    "lab-7-throughput": [("examples/benchmark/inference_throughput.py", "--also-sorted")],
+    "lab-8-prepare-verify": [
+        lambda: set_aside(REGISTRY),
+        ("examples/publishing/prepare_model.py", LAB4_RUN, "--name", "trail-status")
+        + ("--hub-model-id", "your-name/trail-status"),
+        ("examples/publishing/verify_model.py", f"{REGISTRY}/v1"),
+        make_tampered_copy,
+        ("examples/publishing/verify_model.py", "outputs/tampered"),
+    ],
+    "lab-8-push": [
+        ("examples/publishing/push_model.py", f"{REGISTRY}/v1"),
+        (("examples/publishing/push_model.py", f"{REGISTRY}/v1", "--push"), {"HF_TOKEN": ""}),
+        (("examples/publishing/push_model.py", f"{REGISTRY}/v1", "--push"), OFFLINE_HUB),
+    ],
+    "lab-8-quantize": [("examples/publishing/quantize_model.py", LAB4_RUN, "--threads", "1")],
+}
+
+
+def run_step(args: tuple[str, ...], extra_env: dict[str, str]) -> str:
+    """Run one command as a student would from the project root; return the ``$ python ...`` line and its output."""
+    env = {**os.environ, "TRANSFORMERS_VERBOSITY": "error", "TQDM_DISABLE": "1", **extra_env}
+    env = {key: value for key, value in env.items() if value}  # "" removes a variable (e.g. no HF_TOKEN)
+    done = subprocess.run(
+        [sys.executable, *args], cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    return f"$ python {shlex.join(args)}\n{done.stdout}"
+
+
+def without_progress_bars(output: str) -> str:
+    """Drop progress bars (tqdm lines, their cursor-up codes) and blank lines: a bar is timing noise, not output."""
+    lines = [CURSOR_UP.sub("", line).rstrip() for line in output.split("\n") if not PROGRESS_LINE.match(line)]
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
+    return re.sub(r"\n\n(?=\$ python )", "\n", text).strip("\n") + "\n"
+
+
+def record(name: str) -> Path:
+    """Run the steps of one transcript and write ``labs/transcripts/NAME.txt`` (atomically)."""
+    OUTPUTS_DIR.mkdir(exist_ok=True)
+    parts = []
+    for step in TRANSCRIPT_STEPS[name]:
+        if callable(step):
+            printed = step()
+            if printed:
+                parts.append(printed)
+        elif isinstance(step[0], tuple):
+            parts.append(run_step(step[0], step[1]))  # type: ignore[arg-type]
+        else:
+            parts.append(run_step(step, {}))  # type: ignore[arg-type]
+    text = without_progress_bars("".join(parts)).replace(str(PROJECT_ROOT), PLACEHOLDER_ROOT)
+    path = TRANSCRIPTS / f"{name}.txt"
+    atomic_write_text(path, text)
+    return path
+
+
+def main(argv: list[str]) -> int:
+    names = argv or list(TRANSCRIPT_STEPS)
+    unknown = [name for name in names if name not in TRANSCRIPT_STEPS]
+    if unknown:
+        print(f"error: unknown transcript(s) {unknown}; choose from {list(TRANSCRIPT_STEPS)}", file=sys.stderr)
+        return 2
+    for name in names:
+        print(f"recorded {record(name).relative_to(PROJECT_ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
