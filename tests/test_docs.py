@@ -243,7 +243,6 @@ KNOWN_MACHINE_PATHS = {
     "notebooks/lab-8-publishing-models.ipynb": "cell 5 prints absolute data and model paths next to the relative ones",
     "solutions/lab-4/solution.ipynb": "cell 3 prints the absolute output folder",
     "solutions/lab-5/solution.ipynb": "cell 3 prints the absolute output folder",
-    "solutions/lab-7/solution.ipynb": "cells 5 and 10 print absolute hand-in paths",
 }
 
 
@@ -336,10 +335,7 @@ def broken_links(doc: Path) -> list[str]:
 
 
 # Broken links in files owned by other parts of the course (expected failures, strict: delete the entry once fixed).
-KNOWN_BROKEN_LINKS = {
-    "labs/instructors.md": "line 16 links #adding-a-spec-for-a-new-lab; the heading '6. Adding a spec for a new lab' "
-    "has the anchor #6-adding-a-spec-for-a-new-lab",
-}
+KNOWN_BROKEN_LINKS: dict[str, str] = {}
 
 
 @pytest.mark.parametrize(
