@@ -11,7 +11,7 @@ TORCH_INDEX ?=
 export HF_HUB_DISABLE_TELEMETRY := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install install-large browser train app serve publish quantize test test-fast notebooks transcripts compare \
+.PHONY: install install-large browser train app serve publish quantize test test-fast notebooks transcripts quotes compare \
 	benchmark data grade clean lint doctor
 
 $(VENV)/.installed: requirements.txt pyproject.toml
@@ -88,6 +88,10 @@ notebooks: install install-large
 # Only some: make transcripts T="lab-2-token-lengths lab-7-service"
 transcripts: install
 	$(PY) tests/transcripts.py $(T)
+
+# Copy committed notebook outputs and transcripts into the lab texts that quote them (after notebooks/transcripts).
+quotes: install
+	cd tests && ../$(PY) sync_quotes.py
 
 # What is installed and what is missing, with the fix for each problem (no network, changes nothing).
 doctor:
