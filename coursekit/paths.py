@@ -1,4 +1,4 @@
-"""Where the course's folders are, independent of the directory a script is started from."""
+"""Core layer: where the course's folders are, independent of the working directory (every lab, script and test)."""
 
 from __future__ import annotations
 
@@ -23,3 +23,9 @@ def data_path(name: str) -> Path:
 
 # Where the reference solutions write their hand-ins. Never handin/: that folder belongs to the student.
 REFERENCE_HANDINS_DIR = OUTPUTS_DIR / "reference-handins"
+
+
+def shown_path(path: str | Path) -> str:
+    """``path`` as printed for people: relative to the project when inside it (no machine paths in outputs)."""
+    resolved = Path(path).resolve()
+    return resolved.relative_to(PROJECT_ROOT).as_posix() if resolved.is_relative_to(PROJECT_ROOT) else str(resolved)

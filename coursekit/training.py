@@ -36,7 +36,7 @@ from coursekit.errors import CourseError
 from coursekit.fileio import atomic_write_text, staging_dir, swap_in_dir
 from coursekit.metrics import classification_metrics, make_compute_metrics
 from coursekit.models import DEFAULT_MODEL, MODELS, ModelChoice, model_help, resolve_model
-from coursekit.paths import OUTPUTS_DIR, TRAIL_STATUS_CSV
+from coursekit.paths import OUTPUTS_DIR, TRAIL_STATUS_CSV, shown_path
 
 # Part of every run's cache key: bump it when a change here changes what a run produces, so cached runs retrain.
 CODE_VERSION = "2026.11-1"
@@ -336,7 +336,7 @@ def train(config: TrainConfig) -> RunResult:
     choice, data, output = check_run(config)
     transformers.set_seed(config.seed)
     device = detect_device()
-    print(f"model:  {choice.description}\ndevice: {describe_device(device)}\noutput: {output}")
+    print(f"model:  {choice.description}\ndevice: {describe_device(device)}\noutput: {shown_path(output)}")
 
     splits = split_dataset(data, config.test_size, config.validation_size, config.seed)
     if config.max_train_rows:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -11,6 +12,7 @@ from helpers import SMALL_TRAINING, run_main, run_script
 
 from coursekit import training
 from coursekit.errors import CourseError
+from coursekit.fileio import staging_dir
 from coursekit.paths import TRAIL_STATUS_CSV
 from coursekit.training import TrainConfig
 
@@ -218,3 +220,11 @@ def test_inference_bad_texts(trained_model_dir, tmp_path):
     (tmp_path / "latin1.txt").write_bytes("Caf\xe9 trail open".encode("latin-1"))
     latin = run_main(INFER, str(trained_model_dir), "--file", "latin1.txt", cwd=tmp_path)
     assert latin.returncode == 2 and "not UTF-8" in latin.stderr
+
+
+def test_a_run_is_staged_in_an_ordinary_folder_next_to_its_target(tmp_path):
+    umask = os.umask(0)
+    os.umask(umask)
+    staging = staging_dir(tmp_path / "run")
+    assert staging.parent == tmp_path and staging.name.startswith(".run.")  # same file system: the swap is a rename
+    assert staging.stat().st_mode & 0o777 == 0o777 & ~umask  # not mkdtemp's private 0700 once swapped in

@@ -41,7 +41,7 @@ from coursekit.device import detect_device
 from coursekit.errors import CourseError, friendly_errors
 from coursekit.metrics import classification_metrics
 from coursekit.models import resolve_model
-from coursekit.paths import OUTPUTS_DIR, PROJECT_ROOT, TRAIL_STATUS_CSV
+from coursekit.paths import OUTPUTS_DIR, TRAIL_STATUS_CSV, shown_path
 from coursekit.run_cache import default_run_dir, find_or_train
 from coursekit.training import TrainConfig, split_dataset
 
@@ -105,12 +105,6 @@ def inference_speed(model_dir: str, texts: list[str]) -> float:
     started = time.perf_counter()
     classifier(texts, batch_size=32, truncation=True)
     return len(texts) / (time.perf_counter() - started)
-
-
-def shown_path(path: Path) -> str:
-    """A run folder relative to the project when it is inside it (no machine paths in tables)."""
-    path = Path(path).resolve()
-    return str(path.relative_to(PROJECT_ROOT)) if path.is_relative_to(PROJECT_ROOT) else str(path)
 
 
 def run_transformer(name: str, args: argparse.Namespace) -> dict:

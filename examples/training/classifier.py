@@ -27,7 +27,7 @@ from transformers import HfArgumentParser, pipeline
 from coursekit.device import detect_device
 from coursekit.errors import friendly_errors
 from coursekit.logs import quiet_libraries
-from coursekit.paths import TRAIL_STATUS_CSV
+from coursekit.paths import TRAIL_STATUS_CSV, shown_path
 from coursekit.training import RunResult, TrainConfig, train
 
 # New posts the trained model has never seen, printed with its predictions at the end of a run.
@@ -62,7 +62,7 @@ def print_report(result: RunResult) -> None:
         f"  precision {test['precision_weighted']:.3f}  recall {test['recall_weighted']:.3f}"
         f"  F1 weighted {test['f1_weighted']:.3f}  F1 macro {test['f1_macro']:.3f}"
     )
-    print(f"saved to {result.output_dir}")
+    print(f"saved to {shown_path(result.output_dir)}")
 
 
 def print_demo_predictions(model_dir: str, texts: list[str]) -> None:
