@@ -16,8 +16,9 @@ import pytest
 
 from coursekit import run_cache, trained_model
 from coursekit.errors import CourseError
+from coursekit.models import resolve_model
 from coursekit.paths import TRAIL_STATUS_CSV
-from coursekit.training import TrainConfig
+from coursekit.training import TrainConfig, run_key
 
 
 def write_finished_run(folder: Path, key: str | None) -> Path:
@@ -134,3 +135,9 @@ def test_two_notebooks_at_once_train_the_lab4_model_once(trainings, tmp_path):
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = list(pool.map(lambda _: trained_model.lab4_model_dir(path=run), range(2)))
     assert results == [run, run] and len(trainings) == 1
+
+
+def test_the_precision_in_use_is_part_of_the_key(data, tmp_path):
+    config, choice = small(data, tmp_path / "run"), resolve_model("minilm-l6")
+    assert run_key(config, choice, {}) != run_key(config, choice, {"bf16": True, "use_cpu": True})
+    assert run_key(config, choice, {}) == run_key(replace(config, output=tmp_path / "elsewhere"), choice, {})

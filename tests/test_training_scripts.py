@@ -228,3 +228,10 @@ def test_a_run_is_staged_in_an_ordinary_folder_next_to_its_target(tmp_path):
     staging = staging_dir(tmp_path / "run")
     assert staging.parent == tmp_path and staging.name.startswith(".run.")  # same file system: the swap is a rename
     assert staging.stat().st_mode & 0o777 == 0o777 & ~umask  # not mkdtemp's private 0700 once swapped in
+
+
+def test_training_arguments_take_the_precision_policy_as_it_comes(monkeypatch, tmp_path):
+    """Every training path splats coursekit.device.precision_settings; whatever it returns reaches the Trainer."""
+    monkeypatch.setattr(training, "precision_settings", lambda device: ({"bf16": True, "use_cpu": True}, "why"))
+    args = training.training_arguments(TrainConfig(), tmp_path, 3e-4, "cpu")
+    assert args.bf16 and args.use_cpu and args.learning_rate == 3e-4 and args.eval_strategy == "epoch"
