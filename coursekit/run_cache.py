@@ -4,13 +4,15 @@
 it only when no finished run with the same key exists. The key (:func:`coursekit.training.run_key`) covers the data
 file's bytes, the model, every hyper-parameter, the seed, the precision and ``CODE_VERSION``; it is stored in each
 run's ``training_config.json``. A run counts as finished only when its ``metrics.json`` exists (written last, and
-the folder is swapped in only after that), so an interrupted run is never reused. A file lock next to the run folder
+the folder is swapped in only after that), so an interrupted run is never reused (its staging folder is deleted before
+the next training). A file lock next to the run folder
 makes a notebook and a test that ask for the same run at once train it once: the second waits, then finds it.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
@@ -70,8 +72,18 @@ def find_or_train(config: TrainConfig, reuse_from: Iterable[Path] = ()) -> Path:
             return Path(candidate)
     with run_lock(output):
         if not holds_run(output, key):  # another process may have trained it while we waited
+            remove_abandoned_staging(output)
             train(replace(config, output=output, overwrite=True))
     return output
+
+
+def remove_abandoned_staging(output: Path) -> None:
+    """Delete staging folders a killed run left next to ``output`` (``.<name>.*.partial``, hundreds of MB each).
+
+    Called only while holding ``output``'s lock, so no run of the cache is writing into them.
+    """
+    for leftover in Path(output).parent.glob(f".{Path(output).name}.*.partial"):
+        shutil.rmtree(leftover, ignore_errors=True)
 
 
 def default_run_dir(config: TrainConfig) -> Path:

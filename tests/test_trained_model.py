@@ -141,3 +141,11 @@ def test_the_precision_in_use_is_part_of_the_key(data, tmp_path):
     config, choice = small(data, tmp_path / "run"), resolve_model("minilm-l6")
     assert run_key(config, choice, {}) != run_key(config, choice, {"bf16": True, "use_cpu": True})
     assert run_key(config, choice, {}) == run_key(replace(config, output=tmp_path / "elsewhere"), choice, {})
+
+
+def test_a_killed_runs_staging_folder_is_cleared_before_training_again(trainings, data, tmp_path):
+    leftover = tmp_path / ".run.k1ll3d.partial"  # what `kill` during training leaves next to the run
+    leftover.mkdir()
+    (leftover / "model.safetensors").write_bytes(b"half a model")
+    run_cache.find_or_train(small(data, tmp_path / "run"))
+    assert not leftover.exists() and len(trainings) == 1
