@@ -4,9 +4,9 @@
 it only when no finished run with the same key exists. The key (:func:`coursekit.training.run_key`) covers the data
 file's bytes, the model, every hyper-parameter, the seed, the precision and ``CODE_VERSION``; it is stored in each
 run's ``training_config.json``. A run counts as finished only when its ``metrics.json`` exists (written last, and
-the folder is swapped in only after that), so an interrupted run is never reused (its staging folder is deleted before
-the next training). A file lock next to the run folder
-makes a notebook and a test that ask for the same run at once train it once: the second waits, then finds it.
+the folder is swapped in only after that), so an interrupted run is never reused (its staging folder is deleted
+before the next training). A file lock next to the run folder makes a notebook and a test that ask for the same run
+at once train it once: the second waits, then finds it.
 """
 
 from __future__ import annotations
