@@ -75,7 +75,9 @@ def staging_dir(final: Path) -> Path:
     """A new empty folder next to ``final`` (same file system, so :func:`swap_in_dir` is a rename)."""
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".partial", dir=final.parent))
+    staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".partial", dir=final.parent))
+    os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes it private (0700); the swapped-in folder is an ordinary one
+    return staging
 
 
 def swap_in_dir(new: Path, final: Path) -> None:

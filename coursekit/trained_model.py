@@ -1,23 +1,27 @@
-"""The Lab 4 classifier that later labs (serving, apps, publishing) build on: find it, or train it once."""
+"""Core layer: the Lab 4 classifier that later labs build on (Labs 7-8 serving, apps, publishing; tests).
+
+``lab4_model_dir()`` finds the run ``make train`` writes, or trains it once with the Lab 4 defaults through the run
+cache (``coursekit.run_cache.find_or_train``).
+"""
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from pathlib import Path
-
-from filelock import FileLock
 
 from coursekit.errors import CourseError
 from coursekit.logs import quiet_libraries
 from coursekit.paths import OUTPUTS_DIR
-from coursekit.scripts import load_example
+from coursekit.run_cache import find_or_train, is_finished_run
+from coursekit.training import TrainConfig
 
 # Where `make train` (examples/training/classifier.py with its defaults) writes the Lab 4 run.
 LAB4_MODEL_DIR = OUTPUTS_DIR / "blankets_creek-minilm-l6"
+# The Lab 4 defaults, as `make train` runs them (TrainConfig's defaults are the Lab 4 script's flags).
+LAB4_TRAINING = TrainConfig(no_progress=True)
 
-
-def is_finished_run(path: Path) -> bool:
-    """True when ``path`` holds a completed training run (``metrics.json`` is written last)."""
-    return (path / "metrics.json").is_file() and (path / "config.json").is_file()
+__all__ = ["LAB4_MODEL_DIR", "LAB4_TRAINING", "is_finished_run", "lab4_model_dir"]
 
 
 def lab4_model_dir(train_if_missing: bool = True, path: Path = LAB4_MODEL_DIR) -> Path:
@@ -25,7 +29,8 @@ def lab4_model_dir(train_if_missing: bool = True, path: Path = LAB4_MODEL_DIR) -
 
     Labs 7 and 8 start from the model a student trained in Lab 4 (``make train``). A student who skipped
     that step, or a fresh clone in CI, gets the same run made here once (about two minutes on 2 CPU cores);
-    later calls find it and return at once. An existing run is never replaced.
+    later calls find it and return at once. An existing finished run is never replaced, whatever its settings:
+    it is the student's own Lab 4 model.
     """
     if is_finished_run(path):
         return path
@@ -34,32 +39,13 @@ def lab4_model_dir(train_if_missing: bool = True, path: Path = LAB4_MODEL_DIR) -
             f"No trained Lab 4 model in {path}. Run `make train` (or "
             "`python examples/training/classifier.py`) first, or pass the folder of your own run."
         )
-    with run_lock(path):
-        if not is_finished_run(path):
-            train_lab4_model(path)
-    return path
-
-
-def run_lock(run_dir: Path) -> FileLock:
-    """A lock next to ``run_dir`` for code that trains into it only if it is missing.
-
-    Two notebooks opened at once on a fresh clone would otherwise both train into the same folder; with the
-    lock the second waits and then finds the finished run. (filelock comes with torch.)
-    """
-    Path(run_dir).parent.mkdir(parents=True, exist_ok=True)
-    return FileLock(f"{run_dir}.lock")
-
-
-def train_lab4_model(path: Path) -> None:
-    """Train the Lab 4 classifier into ``path`` with the Lab 4 defaults (what `make train` does)."""
     print(
         f"No trained Lab 4 model in {path}: training it now with the Lab 4 defaults "
         "(about two minutes on 2 CPU cores; `make train` does the same).",
         flush=True,
     )
     quiet_libraries()
-    classifier = load_example("training/classifier.py")
-    # --overwrite only ever replaces an unfinished run of the same script (it refuses foreign folders).
-    args = classifier.build_parser().parse_args(["--no-progress", "--overwrite", "--output", str(path)])
-    result = classifier.train(args)
-    print(f"trained: test accuracy {result.test['accuracy']:.3f} on {result.test_size} held-out posts", flush=True)
+    run = find_or_train(replace(LAB4_TRAINING, output=path))
+    metrics = json.loads((run / "metrics.json").read_text(encoding="utf-8"))
+    print(f"trained: test accuracy {metrics['test']['accuracy']:.3f} on {metrics['test_size']} held-out posts")
+    return run

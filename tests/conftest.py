@@ -1,4 +1,4 @@
-"""Shared fixtures: find or train the Lab 4 model once per test session. Helpers live in ``helpers.py``."""
+"""Shared fixtures: find or train the Lab 4 model once per test session (the run cache). Helpers: ``helpers.py``."""
 
 from __future__ import annotations
 
@@ -22,8 +22,10 @@ def trained_model_dir(tmp_path_factory) -> Path:
     """A copy of the Lab 4 classifier for every test that needs a trained model.
 
     ``lab4_model_dir`` finds the run `make train` writes (outputs/blankets_creek-minilm-l6), or trains it once
-    with the Lab 4 defaults; the Lab 7 and 8 notebooks then find it too instead of training it again. The tests
-    work on a copy, so they never change a student's run.
+    with the Lab 4 defaults through the run cache (``coursekit.run_cache.find_or_train``, locked, so a notebook
+    running at the same time waits instead of training it too); the Lab 4 solution's comparison and the Lab 7 and 8
+    notebooks then reuse it instead of training it again. The tests work on a copy, so they never change a
+    student's run.
     """
     copy = tmp_path_factory.mktemp("models") / "trail-minilm"
     shutil.copytree(lab4_model_dir(), copy)

@@ -31,8 +31,8 @@ SMALL_TRAINING = ["--epochs", "4", "--max-length", "64", "--no-progress"]
 def import_script(relative_path: str) -> ModuleType:
     """Import ``examples/<relative_path>`` as a module, once, so a test can call its functions or ``main(argv)``.
 
-    Only tests do this: the scripts are programs for students (two are called ``classifier.py`` and their folders
-    are not packages), and the course package never imports them.
+    Only tests do this: the scripts are programs for students (their folders are not packages), and the course
+    package, notebooks and solutions never import them (they use ``coursekit`` or run a script as a process).
     """
     name = "script_under_test_" + relative_path.replace("/", "_").removesuffix(".py").replace("-", "_")
     if name not in sys.modules:

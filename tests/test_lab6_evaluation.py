@@ -23,6 +23,8 @@ from coursekit.lessons.error_analysis import (
     summary_scores,
 )
 from coursekit.paths import DATA_DIR
+from coursekit.run_cache import find_or_train
+from coursekit.training import TrainConfig
 
 EMAILS = DATA_DIR / "email_triage.csv"
 LABELS = ["billing", "breakdown", "collision", "glass_damage", "renewal_quote", "theft"]
@@ -257,28 +259,17 @@ def test_script_failing_midway_changes_no_file(scripted_evaluation, tmp_path, mo
 @pytest.fixture(scope="module")
 def tiny_email_model(tmp_path_factory) -> Path:
     """MiniLM-L6 fine-tuned on 48 emails for one epoch: poor, but a real saved model with label names."""
-    out = tmp_path_factory.mktemp("lab6") / "tiny"
-    result = run_script(
-        "examples/training/classifier.py",
-        "--data",
-        str(EMAILS),
-        "--text-column",
-        "text",
-        "--label-column",
-        "label",
-        "--max-train-rows",
-        "48",
-        "--epochs",
-        "1",
-        "--max-length",
-        "32",
-        "--no-progress",
-        "--output",
-        str(out),
-        cwd=out.parent,
+    config = TrainConfig(
+        data=EMAILS,
+        text_column="text",
+        label_column="label",
+        max_train_rows=48,
+        epochs=1,
+        max_length=32,
+        no_progress=True,
+        output=tmp_path_factory.mktemp("lab6") / "tiny",
     )
-    assert result.returncode == 0, result.stderr[-2000:]
-    return out
+    return find_or_train(config)
 
 
 @pytest.mark.slow

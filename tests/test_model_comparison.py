@@ -1,4 +1,4 @@
-"""Exercise 6: the model entry points share one training function, and the comparison table is real."""
+"""Exercise 6: other models are --model choices of the Lab 4 script, and the comparison table is real."""
 
 from __future__ import annotations
 
@@ -9,22 +9,14 @@ import pandas as pd
 import pytest
 from helpers import run_main, run_script
 
-from coursekit.paths import EXAMPLES_DIR
-
-ENTRY_POINTS = {"classifier.py": "minilm-l6", "classifier-large.py": "mpnet", "classifier-msft.py": "minilm-l3"}
-
-
-@pytest.mark.parametrize("script, model", ENTRY_POINTS.items())
-def test_entry_points_are_thin_and_default_to_offline_models(script, model):
-    source = (EXAMPLES_DIR / "models" / script).read_text()
-    assert f'run_training_script(default_model="{model}")' in source
-    assert "Trainer(" not in source  # the training code lives once, in examples/training/classifier.py
-
 
 @pytest.mark.slow
-def test_msft_entry_point_trains_three_layers(tmp_path):
-    result = run_script(
-        "examples/models/classifier-msft.py",
+def test_model_choice_minilm_l3_trains_three_layers_at_its_own_learning_rate(tmp_path):
+    """Exercise 6's smaller model is a --model choice of the Lab 4 script (no wrapper script)."""
+    result = run_main(
+        "examples/training/classifier.py",
+        "--model",
+        "minilm-l3",
         "--epochs",
         "1",
         "--max-train-rows",
@@ -76,6 +68,7 @@ def test_comparison_table_includes_baseline_and_mpnet(tmp_path):
     assert (table["inference_texts_per_second"] > 0).all()
     assert table.set_index("model")["accuracy"]["tfidf-logreg"] > 0.55  # a real baseline, not a coin
     assert "| tfidf-logreg |" in (tmp_path / "cmp" / "comparison.md").read_text()
+    assert table.set_index("model")["run_dir"]["mpnet"] == str(tmp_path / "cmp" / "mpnet")  # outside the project
     width, height = png_size(tmp_path / "cmp" / "comparison.png")
     assert width >= 600 and height >= 300
 

@@ -7,7 +7,10 @@ from pathlib import Path
 import pytest
 
 from coursekit.errors import CourseError
-from coursekit.models import ALIASES, DEFAULT_MODEL, load_tokenizer_and_model, resolve_model
+from coursekit.lessons.model_card import BASE_MODELS
+from coursekit.models import DEFAULT_MODEL, MODELS, model_help, models_table_markdown, resolve_model
+from coursekit.paths import PROJECT_ROOT
+from coursekit.training import TrainConfig, load_tokenizer_and_model
 
 
 def test_default_alias_points_at_packaged_minilm():
@@ -64,9 +67,10 @@ def test_hub_check_can_be_skipped():
     assert resolve_model("roberta-large", check_hub=False).path == "roberta-large"
 
 
-def test_nonsense_value_is_rejected():
+@pytest.mark.parametrize("value", ["not a model", "trailing-slash/", "-leading-dash"])
+def test_nonsense_value_is_rejected(value):
     with pytest.raises(CourseError, match="neither a known alias"):
-        resolve_model("not a model")
+        resolve_model(value)
 
 
 @pytest.mark.large
@@ -78,6 +82,34 @@ def test_mpnet_assembles_from_the_five_packages():
     assert tokenizer("Trails are open")["input_ids"][0] == tokenizer.cls_token_id
 
 
-def test_every_alias_has_a_description():
-    assert set(ALIASES) == {"minilm-l6", "minilm-l3", "minilm-l6-random", "mpnet"}
-    assert all(spec["description"] for spec in ALIASES.values())
+def test_every_alias_has_a_description_licence_and_learning_rate():
+    assert set(MODELS) == {"minilm-l6", "minilm-l3", "minilm-l6-random", "mpnet"}
+    for alias, spec in MODELS.items():
+        assert spec.alias == alias and spec.description and spec.licence and spec.learning_rate > 0
+        assert spec.hub_id.startswith("sentence-transformers/")
+
+
+def test_readme_models_table_is_the_registry():
+    """Change the registry (coursekit/models.py) and paste models_table_markdown() into README.md, or this fails."""
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    assert models_table_markdown() in readme
+
+
+def test_model_card_facts_and_model_help_come_from_the_registry():
+    for alias, spec in MODELS.items():
+        info = BASE_MODELS[alias]
+        assert (info.hub_id, info.license, info.description) == (spec.hub_id, spec.licence, spec.card_description)
+        assert f"{alias} (lr {spec.learning_rate:g})" in model_help()
+    help_text = TrainConfig.__dataclass_fields__["model"].metadata["help"]
+    assert help_text == model_help()
+
+
+def test_an_alias_resolves_to_its_registry_entry():
+    for alias in ("minilm-l6", "minilm-l3", "minilm-l6-random"):
+        choice = resolve_model(alias)
+        spec = MODELS[alias]
+        assert (choice.learning_rate, choice.pretrained, choice.config_overrides) == (
+            spec.learning_rate,
+            spec.pretrained,
+            spec.config_overrides,
+        )

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 
 import pandas as pd
 import pytest
-from helpers import SMALL_TRAINING, import_script, run_main, run_script
+from helpers import SMALL_TRAINING, run_main, run_script
 
+from coursekit import training
+from coursekit.errors import CourseError
+from coursekit.fileio import staging_dir
 from coursekit.paths import TRAIL_STATUS_CSV
+from coursekit.training import TrainConfig
 
 TRAIN = "examples/training/classifier.py"
 INFER = "examples/inferencing/inference.py"
@@ -24,7 +30,7 @@ def test_training_learns_the_trail_data(trained_model_dir):
     config = json.loads((trained_model_dir / "config.json").read_text())
     assert config["id2label"] == {"0": "closed", "1": "open"}
     saved = json.loads((trained_model_dir / "training_config.json").read_text())
-    defaults = import_script(TRAIN.removeprefix("examples/")).build_parser().parse_args([])
+    defaults = TrainConfig()
     assert saved["model"] == "minilm-l6" and saved["max_length"] == defaults.max_length  # the Lab 4 defaults
     assert len(metrics["validation_history"]) == defaults.epochs
     predictions = pd.read_csv(trained_model_dir / "test_predictions.csv")
@@ -121,6 +127,70 @@ def test_training_bad_rows(rows, message, tmp_path):
     assert message in result.stderr
 
 
+def fake_finished_run(folder: Path) -> dict[str, bytes]:
+    """A folder that looks like a finished run of the script (its files' bytes are returned for comparison)."""
+    folder.mkdir(parents=True)
+    files = {
+        "training_config.json": b'{"model": "minilm-l6"}\n',
+        "metrics.json": b'{"test": {"accuracy": 0.93}}\n',
+        "config.json": b"{}\n",
+        "model.safetensors": bytes(range(256)) * 16,
+    }
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    return files
+
+
+def folder_bytes(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` by relative path."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (
+            ["--data", "two_rows.csv", "--text-column", "text", "--label-column", "label"],
+            "each label needs at least 4",
+        ),
+        (["--model", "./no-such-model"], "model directory not found"),
+        (["--model", "no-such-model/"], "neither a known alias"),
+        (["--epochs", "0"], "must be positive"),
+    ],
+)
+def test_a_failed_overwrite_leaves_the_old_run_byte_identical(args, message, tmp_path):
+    texts = ["open today", "closed, wet", "open", "closed again", "dry, open", "open and fast"]
+    pd.DataFrame({"text": texts, "label": [1, 0, 1, 0, 1, 1]}).to_csv(tmp_path / "two_rows.csv", index=False)
+    before = fake_finished_run(tmp_path / "run")
+    result = run_main(TRAIN, "--output", "run", "--overwrite", *args, cwd=tmp_path)
+    assert result.returncode == 2 and message in result.stderr, result.stderr
+    assert folder_bytes(tmp_path / "run") == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run", "two_rows.csv"]  # no staging folder left behind
+
+
+def test_a_run_that_fails_while_training_leaves_the_old_run_and_no_partial_folder(tmp_path, monkeypatch):
+    before = fake_finished_run(tmp_path / "run")
+
+    def interrupted(self, *args, **kwargs):
+        raise KeyboardInterrupt  # as if the student pressed Ctrl+C mid-training
+
+    monkeypatch.setattr(training.Trainer, "train", interrupted)
+    config = TrainConfig(output=tmp_path / "run", overwrite=True, max_train_rows=16, max_length=16, no_progress=True)
+    with pytest.raises(KeyboardInterrupt):
+        training.train(config)
+    assert folder_bytes(tmp_path / "run") == before
+    assert [p.name for p in tmp_path.iterdir()] == ["run"]
+
+
+def test_settings_are_checked_when_the_config_is_made():
+    with pytest.raises(CourseError, match="between 0 and 0.5"):
+        TrainConfig(test_size=0.6)
+    with pytest.raises(CourseError, match="--max-train-rows must be at least 1"):
+        TrainConfig(max_train_rows=0)
+    assert TrainConfig(label_names=["closed,open"]).label_names == ["closed", "open"]  # --label-names closed,open
+    assert TrainConfig(label_names=["closed", "open"]).label_names == ["closed", "open"]
+
+
 def test_training_refuses_a_foreign_output_folder(tmp_path):
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "thesis.txt").write_text("do not delete")
@@ -150,3 +220,18 @@ def test_inference_bad_texts(trained_model_dir, tmp_path):
     (tmp_path / "latin1.txt").write_bytes("Caf\xe9 trail open".encode("latin-1"))
     latin = run_main(INFER, str(trained_model_dir), "--file", "latin1.txt", cwd=tmp_path)
     assert latin.returncode == 2 and "not UTF-8" in latin.stderr
+
+
+def test_a_run_is_staged_in_an_ordinary_folder_next_to_its_target(tmp_path):
+    umask = os.umask(0)
+    os.umask(umask)
+    staging = staging_dir(tmp_path / "run")
+    assert staging.parent == tmp_path and staging.name.startswith(".run.")  # same file system: the swap is a rename
+    assert staging.stat().st_mode & 0o777 == 0o777 & ~umask  # not mkdtemp's private 0700 once swapped in
+
+
+def test_training_arguments_take_the_precision_policy_as_it_comes(monkeypatch, tmp_path):
+    """Every training path splats coursekit.device.precision_settings; whatever it returns reaches the Trainer."""
+    monkeypatch.setattr(training, "precision_settings", lambda device: ({"bf16": True, "use_cpu": True}, "why"))
+    args = training.training_arguments(TrainConfig(), tmp_path, 3e-4, "cpu")
+    assert args.bf16 and args.use_cpu and args.learning_rate == 3e-4 and args.eval_strategy == "epoch"

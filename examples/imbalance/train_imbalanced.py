@@ -32,6 +32,7 @@ from transformers import DataCollatorWithPadding, Trainer, TrainingArguments, se
 from transformers.utils import logging as hf_logging
 
 from coursekit.data import load_labelled_texts
+from coursekit.device import detect_device, precision_settings
 from coursekit.errors import CourseError, friendly_errors
 from coursekit.lessons.imbalance import (
     WeightedLossTrainer,
@@ -42,8 +43,9 @@ from coursekit.lessons.imbalance import (
     oversample_indices,
 )
 from coursekit.metrics import make_compute_metrics
-from coursekit.models import load_tokenizer_and_model, resolve_model
+from coursekit.models import resolve_model
 from coursekit.paths import OUTPUTS_DIR, data_path
+from coursekit.training import load_tokenizer_and_model
 
 REMEDIES = ["none", "class-weights", "oversample"]
 
@@ -121,6 +123,7 @@ def make_trainer(args, model, tokenizer, train, test, label_names):
         seed=args.seed,
         dataloader_pin_memory=False,
         disable_tqdm=True,
+        **precision_settings(detect_device())[0],  # the course's one precision policy (coursekit.device)
     )
     common = dict(
         model=model,

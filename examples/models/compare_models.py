@@ -6,17 +6,22 @@ The comparison set, smallest to largest:
   minilm-l3         the first 3 layers of MiniLM-L6 (17.4M parameters)
   minilm-l6         the course default (22.7M parameters)
   mpnet             all-mpnet-base-v2 (109M parameters; needs `make install-large`)
+(the aliases are described in coursekit/models.py and the README's models table; any --model value works.)
 
     python examples/models/compare_models.py                       # all five, ~15 min on a 2-core CPU
     python examples/models/compare_models.py --models tfidf-logreg minilm-l3 minilm-l6 --epochs 2
 
 Writes comparison.csv, comparison.md and comparison.png (plus one run directory per transformer) into
---output. Every model sees exactly the same train / validation / test split (same seed and sizes).
+--output. Every model sees exactly the same train / validation / test split (same seed and sizes). Each
+transformer is trained with ``coursekit.training.train`` through the run cache: a run with exactly the same
+settings that already finished is reused, e.g. the ``minilm-l6`` row with the Lab 4 defaults reuses `make train`'s
+run in outputs/blankets_creek-minilm-l6 (the comparison's ``run_dir`` column says which folder each row used).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -36,14 +41,14 @@ from coursekit.device import detect_device
 from coursekit.errors import CourseError, friendly_errors
 from coursekit.metrics import classification_metrics
 from coursekit.models import resolve_model
-from coursekit.paths import OUTPUTS_DIR, TRAIL_STATUS_CSV
-from coursekit.scripts import load_example
+from coursekit.paths import OUTPUTS_DIR, TRAIL_STATUS_CSV, shown_path
+from coursekit.run_cache import default_run_dir, find_or_train
+from coursekit.training import TrainConfig, split_dataset
 
 BASELINE = "tfidf-logreg"
 DEFAULT_MODELS = [BASELINE, "minilm-l6-random", "minilm-l3", "minilm-l6", "mpnet"]
-COLUMNS = ["model", "parameters", "train_seconds", "inference_texts_per_second", "accuracy", "f1_macro"]
-
-training = load_example("training/classifier.py")
+COLUMNS = ["model", "parameters", "train_seconds", "inference_texts_per_second", "accuracy", "f1_macro", "run_dir"]
+LAB4 = TrainConfig()  # the Lab 4 defaults: the comparison trains every model the same way
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -55,23 +60,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data", type=Path, default=TRAIL_STATUS_CSV)
     parser.add_argument("--text-column", default="status")
     parser.add_argument("--label-column", default="Blankets_Creek")
-    defaults = training.build_parser()  # same training settings as a single run of the Lab 4 script
-    parser.add_argument("--epochs", type=float, default=defaults.get_default("epochs"))
-    parser.add_argument("--max-length", type=int, default=defaults.get_default("max_length"))
+    parser.add_argument("--epochs", type=float, default=LAB4.epochs)
+    parser.add_argument("--max-length", type=int, default=LAB4.max_length)
     parser.add_argument("--max-train-rows", type=int, default=None, help="quick runs: fewer training rows")
-    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--seed", type=int, default=LAB4.seed)
     parser.add_argument("--output", type=Path, default=OUTPUTS_DIR / "comparison")
-    parser.add_argument("--overwrite", action="store_true", help="replace earlier runs in --output")
+    parser.add_argument("--overwrite", action="store_true", help="replace an earlier comparison in --output")
     return parser
 
 
 def run_baseline(args: argparse.Namespace) -> dict:
     """TF-IDF + logistic regression on the very split the transformers use."""
     data = load_labelled_texts(args.data, args.text_column, args.label_column)
-    defaults = training.build_parser()  # the training script's split sizes
-    splits = training.split_dataset(
-        data, defaults.get_default("test_size"), defaults.get_default("validation_size"), args.seed
-    )
+    splits = split_dataset(data, LAB4.test_size, LAB4.validation_size, args.seed)  # the transformers' split
     train = (
         splits["train"].shuffle(seed=args.seed).select(range(min(args.max_train_rows or 10**9, len(splits["train"]))))
     )
@@ -93,6 +94,7 @@ def run_baseline(args: argparse.Namespace) -> dict:
         "inference_texts_per_second": texts_per_second,
         "accuracy": metrics["accuracy"],
         "f1_macro": metrics["f1_macro"],
+        "run_dir": "",
     }
 
 
@@ -106,39 +108,31 @@ def inference_speed(model_dir: str, texts: list[str]) -> float:
 
 
 def run_transformer(name: str, args: argparse.Namespace) -> dict:
-    """Fine-tune one model with the Lab 4 training script and measure its inference speed."""
-    argv = [
-        "--model",
-        name,
-        "--data",
-        str(args.data),
-        "--text-column",
-        args.text_column,
-        "--label-column",
-        args.label_column,
-        "--epochs",
-        str(args.epochs),
-        "--max-length",
-        str(args.max_length),
-        "--seed",
-        str(args.seed),
-        "--output",
-        str(args.output / name.replace("/", "--")),
-        "--no-progress",
-    ]
-    if args.max_train_rows:
-        argv += ["--max-train-rows", str(args.max_train_rows)]
-    if args.overwrite:
-        argv.append("--overwrite")
-    result = training.train(training.build_parser().parse_args(argv))
-    test_texts = pd.read_csv(Path(result.output_dir) / "test_predictions.csv")["text"].tolist()
+    """Fine-tune one model with the course's training API (or reuse the same finished run); time its inference."""
+    config = TrainConfig(
+        data=args.data,
+        text_column=args.text_column,
+        label_column=args.label_column,
+        model=name,
+        epochs=args.epochs,
+        max_length=args.max_length,
+        max_train_rows=args.max_train_rows,
+        seed=args.seed,
+        output=args.output / name.replace("/", "--"),
+        no_progress=True,
+    )
+    # A single run of the Lab 4 script with these settings writes to its default folder: reuse it if it is there.
+    run_dir = find_or_train(config, reuse_from=[default_run_dir(config)])
+    result = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
+    test_texts = pd.read_csv(run_dir / "test_predictions.csv")["text"].tolist()
     return {
         "model": name,
-        "parameters": result.parameters,
-        "train_seconds": result.train_seconds,
-        "inference_texts_per_second": inference_speed(result.output_dir, test_texts),
-        "accuracy": result.test["accuracy"],
-        "f1_macro": result.test["f1_macro"],
+        "parameters": result["parameters"],
+        "train_seconds": result["train_seconds"],
+        "inference_texts_per_second": inference_speed(str(run_dir), test_texts),
+        "accuracy": result["test"]["accuracy"],
+        "f1_macro": result["test"]["f1_macro"],
+        "run_dir": shown_path(run_dir),
     }
 
 
@@ -177,8 +171,10 @@ def markdown_table(table: pd.DataFrame) -> str:
 def write_outputs(table: pd.DataFrame, title: str, output: Path) -> None:
     """CSV for machines, Markdown for the lab write-up, PNG for the eye."""
     table.to_csv(output / "comparison.csv", index=False)
-    shown = table.assign(parameters=table["parameters"].map("{:,}".format)).round(
-        {"train_seconds": 1, "inference_texts_per_second": 0, "accuracy": 3, "f1_macro": 3}
+    shown = (
+        table.drop(columns="run_dir")
+        .assign(parameters=table["parameters"].map("{:,}".format))
+        .round({"train_seconds": 1, "inference_texts_per_second": 0, "accuracy": 3, "f1_macro": 3})
     )
     (output / "comparison.md").write_text(markdown_table(shown))
     plot_comparison(table, title, output / "comparison.png")
@@ -188,6 +184,7 @@ def write_outputs(table: pd.DataFrame, title: str, output: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Resolve every model first (fail fast on a missing one), then train and compare them."""
     args = build_parser().parse_args(argv)
+    TrainConfig(epochs=args.epochs, max_length=args.max_length, max_train_rows=args.max_train_rows)  # checks them
     for name in args.models:
         if name != BASELINE:
             resolve_model(name)

@@ -1,7 +1,8 @@
 """Lab 5: fine-tune with early stopping, best-model restore, a JSON Lines log and learning curves.
 
-Builds on the Lab 4 script (``examples/training/classifier.py``: same data loading, split and
-tokenization, imported rather than copied) and adds what a careful training run needs:
+Builds on the course's training API (``coursekit/training.py``, the code behind Lab 4's
+``examples/training/classifier.py``: the same settings, data loading, split and tokenization, imported rather
+than copied) and adds what a careful training run needs:
 
 * evaluation and checkpoints every ``--eval-steps`` steps, ``EarlyStoppingCallback(--patience)`` *with*
   ``load_best_model_at_end=True`` so the saved model is the best checkpoint, not the last one;
@@ -24,10 +25,18 @@ import json
 import shutil
 import sys
 import time
+from dataclasses import fields
 from pathlib import Path
 
 import transformers
-from transformers import DataCollatorWithPadding, EarlyStoppingCallback, PrinterCallback, Trainer, TrainingArguments
+from transformers import (
+    DataCollatorWithPadding,
+    EarlyStoppingCallback,
+    HfArgumentParser,
+    PrinterCallback,
+    Trainer,
+    TrainingArguments,
+)
 from transformers.trainer_utils import get_last_checkpoint
 
 from coursekit.data import load_labelled_texts
@@ -42,22 +51,26 @@ from coursekit.lessons.callbacks import (
 )
 from coursekit.logs import quiet_libraries
 from coursekit.metrics import make_compute_metrics
-from coursekit.models import count_parameters, load_tokenizer_and_model, resolve_model
+from coursekit.models import resolve_model
 from coursekit.paths import OUTPUTS_DIR
-from coursekit.scripts import load_example
-from coursekit.training import prepare_output_dir, split_dataset, tokenize_splits, write_test_predictions
-
-lab4 = load_example("training/classifier.py")
+from coursekit.training import (
+    TrainConfig,
+    count_parameters,
+    load_tokenizer_and_model,
+    prepare_output_dir,
+    split_dataset,
+    tokenize_splits,
+    write_test_predictions,
+)
 
 SCHEDULERS = ["linear", "cosine", "constant_with_warmup", "cosine_with_restarts", "polynomial", "constant"]
 METRIC = "f1_macro"  # macro F1 picks the best checkpoint: it punishes neglecting either class
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The Lab 4 options (data, model, split, sizes) plus early stopping, schedule and checkpoint options."""
-    parser = lab4.build_parser(default_model="minilm-l6")
-    parser.description = __doc__.split("\n\n")[0]
-    parser.set_defaults(epochs=4, max_length=64)
+    """The Lab 4 options (``TrainConfig``: data, model, split, sizes) plus early stopping, schedule and checkpoints."""
+    parser = HfArgumentParser(TrainConfig, description=__doc__.split("\n\n")[0])
+    parser.set_defaults(max_length=64)
     parser.add_argument(
         "--patience", type=int, default=2, help="stop after this many evaluations without a better validation macro F1"
     )
@@ -82,7 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def check_advanced_settings(args: argparse.Namespace) -> None:
     """Reject settings that the Trainer would only reject deep inside, or silently misuse."""
-    lab4.check_settings(args)
+    lab4 = TrainConfig(**{f.name: getattr(args, f.name) for f in fields(TrainConfig)})  # the Lab 4 checks
+    args.label_names = lab4.label_names  # "closed,open" -> ["closed", "open"], as in Lab 4
     if args.patience < 1 or args.eval_steps < 1 or args.save_total_limit < 1:
         raise CourseError("--patience, --eval-steps and --save-total-limit must be at least 1.")
     if not 0 <= args.warmup < 1:
@@ -218,7 +232,8 @@ def train(args: argparse.Namespace) -> dict | None:
     print(
         f"model:     {choice.description}\ndevice:    {describe_device(device)}\n"
         f"precision: {precision_settings(device)[1]}\n"
-        f"schedule:  {args.scheduler}, lr {learning_rate:g}, warmup {args.warmup:g}, weight decay {args.weight_decay:g}\n"
+        f"schedule:  {args.scheduler}, lr {learning_rate:g}, warmup {args.warmup:g}, "
+        f"weight decay {args.weight_decay:g}\n"
         f"output:    {args.output}" + (f"\nresuming:  {Path(resume_from).name}" if resume_from else "")
     )
     write_config(args, learning_rate)
@@ -271,7 +286,8 @@ def print_report(output: Path, best: dict) -> None:
     )
     stop = "early stopping" if best["early_stopped"] else "the epoch limit"
     print(
-        f"stopped by {stop} at step {best['stopped_step']} (epoch {best['stopped_epoch']:.2f} of {best['max_epochs']:g})"
+        f"stopped by {stop} at step {best['stopped_step']} "
+        f"(epoch {best['stopped_epoch']:.2f} of {best['max_epochs']:g})"
     )
     print(
         f"best checkpoint: step {best['best_step']} (epoch {best['best_epoch']:.2f}), "
