@@ -64,7 +64,8 @@ def test_feedback_is_not_separable_by_one_keyword():
     words = frame["text"].str.lower().str.findall(r"[a-z]+").map(set)
     common = pd.Series([w for ws in words for w in ws]).value_counts()
     for word in common[common >= 0.05 * len(frame)].index:
-        assert frame.loc[words.map(lambda ws: word in ws), "label"].nunique() > 1, word
+        with_word = words.map(lambda ws, w=word: w in ws)
+        assert frame.loc[with_word, "label"].nunique() > 1, word
     assert frame["text"].str.contains("crash", case=False).groupby(frame["label"]).sum().gt(0).sum() >= 3
 
 

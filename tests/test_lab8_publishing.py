@@ -1,4 +1,4 @@
-"""Lab 8: model cards from metrics.json, manifests, versions, the Hub dry run and quantisation (examples/publishing)."""
+"""Lab 8: model cards from metrics.json, manifests, versions, the Hub dry run, quantisation (examples/publishing)."""
 
 from __future__ import annotations
 
