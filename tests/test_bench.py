@@ -156,3 +156,58 @@ def test_bench_runs_end_to_end_with_tiny_settings(tmp_path):
     table = (tmp_path / "out" / "bench.md").read_text()
     assert table == result.stdout[result.stdout.index("| row |") :].rstrip("\n") + "\n"
     assert "load average" in table and "ONNX Runtime is not installed" in table
+
+
+def precision_run(precision: str, correct: int, loss: float, seconds: float, seed: int = 42) -> dict:
+    """One row of precision_comparison's results, with its Wilson interval."""
+    from coursekit.metrics import wilson_interval
+
+    return {
+        "precision": precision,
+        "seed": seed,
+        "test_accuracy": correct / 135,
+        "ci95": list(wilson_interval(correct, 135)),
+        "test_loss": loss,
+        "seconds_per_epoch": seconds,
+    }
+
+
+@pytest.mark.parametrize(
+    ("bf16_correct", "bf16_loss", "holds"),
+    [
+        (126, 0.20, True),  # 0.933 vs 0.919: inside fp32's interval (0.860-0.954), loss lower
+        (118, 0.22, True),  # 0.874: still inside
+        (110, 0.22, False),  # 0.815: outside the interval
+        (124, 0.30, False),  # same accuracy but the loss rose by 0.08 > 0.05
+    ],
+)
+def test_precision_comparison_holds_only_inside_the_interval_and_loss_tolerance(bf16_correct, bf16_loss, holds):
+    compare = import_script("benchmark/precision_comparison.py").compare
+    runs = [precision_run("fp32", 124, 0.22, 24.9), precision_run("bf16", bf16_correct, bf16_loss, 17.6)]
+    (verdict,) = compare(runs, loss_tolerance=0.05)
+    assert verdict["holds"] is holds and verdict["seed"] == 42
+    assert verdict["speed_up"] == pytest.approx(24.9 / 17.6, abs=0.01)
+
+
+def test_precision_comparison_refuses_to_replace_its_results(tmp_path):
+    (tmp_path / "precision.json").write_text("{}")
+    result = run_main("examples/benchmark/precision_comparison.py", "--output", "precision.json", cwd=tmp_path)
+    assert result.returncode == 2 and "--overwrite" in result.stderr
+    assert (tmp_path / "precision.json").read_text() == "{}"
+
+
+@pytest.mark.slow
+def test_precision_comparison_runs_both_precisions(tmp_path):
+    result = run_script(
+        "examples/benchmark/precision_comparison.py",
+        *("--seeds", "3", "--epochs", "1", "--max-train-rows", "32", "--output", "p.json"),
+        cwd=tmp_path,
+        env={"OMP_NUM_THREADS": "1"},
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    saved = json.loads((tmp_path / "p.json").read_text())
+    assert [(run["seed"], run["precision"]) for run in saved["runs"]] == [(3, "fp32"), (3, "bf16")]
+    for run in saved["runs"]:
+        assert run["test_size"] == 135 and run["ci95"][0] <= run["test_accuracy"] <= run["ci95"][1]
+        assert run["seconds_per_epoch"] > 0 and run["test_loss"] > 0
+    assert saved["verdicts"][0]["seed"] == 3 and "| 3 | bf16 |" in result.stdout
