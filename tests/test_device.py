@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import torch
 from transformers import TrainingArguments
@@ -9,6 +11,7 @@ from transformers import TrainingArguments
 from coursekit import device
 from coursekit.device import CPU_BF16, PRECISION_VARIABLE, cpu_flags, cpu_has_native_bf16, precision_settings
 from coursekit.errors import CourseError
+from coursekit.paths import EXAMPLES_DIR
 
 CPUINFO = """processor\t: 0
 vendor_id\t: GenuineIntel
@@ -51,11 +54,28 @@ def test_native_bf16_needs_the_flag_and_avx512_kernels(flags, capability, native
     assert cpu_has_native_bf16(frozenset(flags), capability) is native
 
 
-def test_cpu_with_native_bf16_trains_in_bf16_with_use_cpu(fake_cpu):
+def test_cpu_with_native_bf16_stays_float32_because_bf16_lost_accuracy(fake_cpu):
     fake_cpu({"avx512_bf16"})
+    settings, reason = precision_settings("cpu")
+    assert settings == {}
+    assert "native bf16" in reason and "lost test accuracy" in reason and "COURSE_PRECISION=bf16" in reason
+
+
+def test_cpu_with_native_bf16_would_train_in_bf16_with_use_cpu_once_a_measurement_holds(fake_cpu, monkeypatch):
+    fake_cpu({"avx512_bf16"})
+    monkeypatch.setattr(device, "BF16_ON_NATIVE_CPUS", True)
     settings, reason = precision_settings("cpu")
     assert settings == {"bf16": True, "use_cpu": True}
     assert reason.startswith("bf16 autocast")
+    fake_cpu({"avx2"})  # no native bf16: float32 whatever the measurement said
+    assert precision_settings("cpu")[0] == {}
+
+
+def test_the_committed_measurement_backs_the_switch():
+    results = sorted((EXAMPLES_DIR / "benchmark" / "results").glob("precision*.json"))
+    verdicts = [v for path in results for v in json.loads(path.read_text())["verdicts"]]
+    assert verdicts, "examples/benchmark/results/precision*.json is missing"
+    assert all(v["holds"] for v in verdicts) == device.BF16_ON_NATIVE_CPUS
 
 
 def test_cpu_without_the_flag_stays_float32(fake_cpu):
@@ -94,7 +114,10 @@ def test_override_forces_bf16_with_use_cpu_on_any_cpu(fake_cpu, monkeypatch):
 
 def test_override_auto_is_the_default(fake_cpu, monkeypatch):
     fake_cpu({"amx_bf16"})
+    monkeypatch.setattr(device, "BF16_ON_NATIVE_CPUS", True)
     monkeypatch.setenv(PRECISION_VARIABLE, "auto")
+    assert precision_settings("cpu")[0] == CPU_BF16
+    monkeypatch.setenv(PRECISION_VARIABLE, "")
     assert precision_settings("cpu")[0] == CPU_BF16
 
 
@@ -105,14 +128,16 @@ def test_unknown_override_is_a_course_error_naming_the_choices(fake_cpu, monkeyp
         precision_settings("cpu")
 
 
-def test_returned_settings_are_a_copy(fake_cpu):
+def test_returned_settings_are_a_copy(fake_cpu, monkeypatch):
     fake_cpu({"avx512_bf16"})
+    monkeypatch.setattr(device, "BF16_ON_NATIVE_CPUS", True)
     precision_settings("cpu")[0]["bf16"] = False
     assert CPU_BF16 == {"bf16": True, "use_cpu": True}
 
 
-def test_transformers_accepts_the_cpu_bf16_settings_and_refuses_bf16_alone(fake_cpu, tmp_path):
+def test_transformers_accepts_the_cpu_bf16_settings_and_refuses_bf16_alone(fake_cpu, monkeypatch, tmp_path):
     fake_cpu({"avx512_bf16"})
+    monkeypatch.setenv(PRECISION_VARIABLE, "bf16")
     args = TrainingArguments(output_dir=str(tmp_path), report_to="none", **precision_settings("cpu")[0])
     assert args.bf16 and args.use_cpu and args.device.type == "cpu"
     if torch.cuda.is_available():
