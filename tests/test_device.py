@@ -59,6 +59,8 @@ def test_cpu_with_native_bf16_stays_float32_because_bf16_lost_accuracy(fake_cpu)
     settings, reason = precision_settings("cpu")
     assert settings == {}
     assert "native bf16" in reason and "lost test accuracy" in reason and "COURSE_PRECISION=bf16" in reason
+    fake_cpu({"avx2"})  # the same answer and the same words on any CPU: notebooks print it
+    assert precision_settings("cpu") == ({}, reason)
 
 
 def test_cpu_with_native_bf16_would_train_in_bf16_with_use_cpu_once_a_measurement_holds(fake_cpu, monkeypatch):
@@ -78,11 +80,11 @@ def test_the_committed_measurement_backs_the_switch():
     assert all(v["holds"] for v in verdicts) == device.BF16_ON_NATIVE_CPUS
 
 
-def test_cpu_without_the_flag_stays_float32(fake_cpu):
+def test_cpu_without_the_flag_stays_float32(fake_cpu, monkeypatch):
     fake_cpu({"avx2", "avx512f"})
+    monkeypatch.setattr(device, "BF16_ON_NATIVE_CPUS", True)
     settings, reason = precision_settings("cpu")
-    assert settings == {}
-    assert reason.startswith("float32") and "avx512_bf16" in reason
+    assert settings == {} and reason.startswith("float32") and "fp16=True is ignored" in reason
 
 
 def test_mps_stays_float32_whatever_the_cpu(fake_cpu):
