@@ -117,6 +117,6 @@ def precision_settings(device: str) -> tuple[dict[str, bool], str]:
         return dict(CPU_BF16), "bf16 autocast: this CPU computes in bfloat16 natively and bf16 kept the accuracy"
     # One reason for every CPU (with or without native bf16): the answer is the same, and notebooks print it.
     return {}, (
-        "float32: fp16=True is ignored on a CPU, and bf16 autocast lost test accuracy on the Lab 4 recipe "
+        "float32: fp16=True on a CPU is silently ignored, and bf16 autocast lost test accuracy on the Lab 4 recipe "
         f"even on a CPU with native bf16 (Lab 5); {PRECISION_VARIABLE}=bf16 tries it"
     )

@@ -84,7 +84,7 @@ def test_cpu_without_the_flag_stays_float32(fake_cpu, monkeypatch):
     fake_cpu({"avx2", "avx512f"})
     monkeypatch.setattr(device, "BF16_ON_NATIVE_CPUS", True)
     settings, reason = precision_settings("cpu")
-    assert settings == {} and reason.startswith("float32") and "fp16=True is ignored" in reason
+    assert settings == {} and reason.startswith("float32") and "silently ignored" in reason
 
 
 def test_mps_stays_float32_whatever_the_cpu(fake_cpu):

@@ -8,8 +8,8 @@ Wilson 95 % interval), test loss and training seconds per epoch (evaluation excl
     python examples/benchmark/precision_comparison.py --seeds 42 --epochs 1 --output outputs/precision.json
 
 bf16 "holds" for a seed when its test accuracy lies inside the float32 run's interval and its test loss is at
-most ``--loss-tolerance`` above float32's. ``coursekit.device.precision_settings`` turns bf16 on only on CPUs
-with native bf16 instructions, and only because this comparison held on the reference machine.
+most ``--loss-tolerance`` above float32's. ``coursekit.device.precision_settings`` would turn bf16 on for CPUs
+with native bf16 instructions only if it held for every seed on the reference machine; it did not (Lab 5).
 """
 
 from __future__ import annotations
