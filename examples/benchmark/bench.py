@@ -6,7 +6,8 @@
 Rows, all on the CPU with ``--threads`` threads and the default model (minilm-l6):
 
 * the peak: a ``torch.matmul`` of two ``--peak-size``² matrices in float32 and (when the CPU has native
-  bfloat16) bf16 — the most this machine's cores compute per second;
+  bfloat16) bf16 — the most this machine's cores compute per second; probed before and after the other rows, the
+  faster probe counts (other jobs can only slow a probe down);
 * training samples/s of the naive recipe (every post padded to 512 tokens) and of the course recipe (dynamic
   padding, Lab 4) in float32 and, when supported, bf16 autocast; the steps after the first are timed;
 * inference texts/s (forward pass only, tokenization excluded) at each batch size for each backend available:
@@ -52,6 +53,7 @@ from coursekit.logs import quiet_libraries
 from coursekit.models import load_tokenizer_and_model, resolve_model
 from coursekit.paths import OUTPUTS_DIR, TRAIL_STATUS_CSV
 
+DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16}
 HEADER = ["row", "precision", "batch", "texts/s", "× naive", "tokens/text", "GFLOP/s", "% of peak"]
 FOOTNOTE = (
     "Training rows: steps after the first, tokens = what the model computes on (512 per post when padded to "
@@ -95,16 +97,21 @@ def precisions(native_bf16: bool) -> dict[str, dict[str, bool]]:
     return found
 
 
+def probe_peaks(names: list[str], size: int) -> dict[str, float]:
+    """The matmul GFLOP/s in each precision of ``names``."""
+    return {name: peak_matmul_gflops(DTYPES[name], size) for name in names}
+
+
 def percent(value: float, peak: float | None) -> float | None:
     """``value`` as a percentage of ``peak`` (``None`` when there is no peak to compare with)."""
     return None if peak is None else 100.0 * value / peak
 
 
 def training_rows(
-    args: argparse.Namespace, data: LabelledTexts, peaks: dict[str, float], runs: dict[str, dict]
+    args: argparse.Namespace, data: LabelledTexts, names: list[str], runs: dict[str, dict]
 ) -> list[list]:
-    """Naive fp32, then the course recipe in each precision; each with its GFLOP/s and share of the peak."""
-    plan = [(NAIVE, "fp32", args.naive_steps)] + [(COURSE, name, args.steps) for name in peaks]
+    """Naive fp32, then the course recipe in each precision of ``names``; each with its GFLOP/s."""
+    plan = [(NAIVE, "fp32", args.naive_steps)] + [(COURSE, name, args.steps) for name in names]
     rows, naive_speed = [], None
     for recipe, precision, steps in plan:
         measured, parameters = measure_training(
@@ -115,7 +122,7 @@ def training_rows(
         label = f"training, {recipe.name} ({'pad to 512' if recipe.pad_to_max_length else 'dynamic padding'})"
         rows.append(
             [label, precision, args.batch_size, measured.per_second, measured.per_second / naive_speed]
-            + [measured.tokens_per_item, gflops, percent(gflops, peaks[precision])]
+            + [measured.tokens_per_item, gflops, None]
         )
         runs[f"train-{recipe.name}-{precision}"] = vars(measured) | {"parameters": parameters, "gflops": gflops}
         print(f"measured: {label} {precision}", flush=True)
@@ -138,15 +145,13 @@ def inference_batches(tokenizer, texts: list[str], batch_size: int) -> list[dict
     ]
 
 
-def inference_rows(
-    args: argparse.Namespace, texts: list[str], peaks: dict[str, float], runs: dict[str, dict]
-) -> list[list]:
+def inference_rows(args: argparse.Namespace, texts: list[str], names: list[str], runs: dict[str, dict]) -> list[list]:
     """Texts/s per backend and batch size: PyTorch fp32, bf16 autocast (if native), dynamic int8."""
     tokenizer, model = load_tokenizer_and_model(resolve_model("minilm-l6"), {0: "closed", 1: "open"})
     parameters = non_embedding_parameters(model)
     int8_model, _ = quantize_dynamic_int8(model)  # torch's deprecation warnings are expected, and kept quiet
     backends = [("PyTorch", "fp32", model, False)]
-    if "bf16" in peaks:
+    if "bf16" in names:
         backends.append(("PyTorch autocast", "bf16", model, True))
     backends.append(("PyTorch dynamic", "int8", int8_model, False))
     rows = []
@@ -158,21 +163,21 @@ def inference_rows(
             gflops = gflops_per_second(inference_flops(parameters, measured.tokens), measured.seconds)
             rows.append(
                 [f"inference, {backend}", precision, batch_size, measured.per_second, None]
-                + [measured.tokens_per_item, gflops, percent(gflops, peaks.get(precision))]
+                + [measured.tokens_per_item, gflops, None]
             )
             runs[f"infer-{precision}-{batch_size}"] = vars(measured) | {"parameters": parameters, "gflops": gflops}
         print(f"measured: inference {backend} {precision}", flush=True)
     return rows
 
 
-def machine_line(args: argparse.Namespace, native_bf16: bool) -> str:
-    """Date, CPU and load: a bench number means little without them."""
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+def machine_line(args: argparse.Namespace, native_bf16: bool, load_at_start: tuple[float, ...]) -> str:
+    """Date, CPU and load (at the start and the end): a bench number means little without them."""
+    start, end = (", ".join(f"{x:.2f}" for x in load) for load in (load_at_start, os.getloadavg()))
     when = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     return (
         f"{when}; {os.cpu_count()} cores, {args.threads} torch threads, CPU capability "
         f"{torch.backends.cpu.get_cpu_capability()}, native bf16 {'yes' if native_bf16 else 'no'}; "
-        f"load average (1, 5, 15 min) at the end: {load}; torch {torch.__version__}"
+        f"load average (1, 5, 15 min) at the start {start}, at the end {end}; torch {torch.__version__}"
     )
 
 
@@ -185,20 +190,23 @@ def main(argv: list[str] | None = None) -> int:
     for path in (markdown_path, json_path):
         refuse_to_replace(path, args.overwrite, "benchmark result")
     quiet_libraries()
+    load_at_start = os.getloadavg()
     native_bf16 = cpu_has_native_bf16()
     data = load_labelled_texts(TRAIL_STATUS_CSV, "status", "Blankets_Creek")
     runs: dict[str, dict] = {}
+    names = list(precisions(native_bf16))
     with torch_threads(args.threads):
-        peaks = {"fp32": peak_matmul_gflops(torch.float32, args.peak_size)}
-        if native_bf16:  # without native bf16 the probe would measure oneDNN's emulation, not a peak
-            peaks["bf16"] = peak_matmul_gflops(torch.bfloat16, args.peak_size)
-        rows = [
-            [f"peak: matmul {args.peak_size}²", name, None, None, None, None, value, 100.0]
-            for name, value in peaks.items()
-        ]
-        rows += training_rows(args, data, peaks, runs)
-        rows += inference_rows(args, (data.texts * (args.texts // len(data.texts) + 1))[: args.texts], peaks, runs)
-    machine = machine_line(args, native_bf16)
+        before = probe_peaks(names, args.peak_size)
+        rows = training_rows(args, data, names, runs)
+        rows += inference_rows(args, (data.texts * (args.texts // len(data.texts) + 1))[: args.texts], names, runs)
+        after = probe_peaks(names, args.peak_size)
+    peaks = {name: max(before[name], after[name]) for name in names}
+    for row in rows:  # the last column: GFLOP/s as a share of the peak of the row's precision (int8 has none)
+        row[-1] = percent(row[-2], peaks.get(row[1]))
+    rows = [
+        [f"peak: matmul {args.peak_size}²", name, None, None, None, None, peaks[name], 100.0] for name in names
+    ] + rows
+    machine = machine_line(args, native_bf16, load_at_start)
     report = f"{format_markdown_table(HEADER, rows)}\n{machine}\n\n{FOOTNOTE}\n"
     print("\n" + report)
     atomic_write_text(markdown_path, report)
