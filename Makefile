@@ -56,14 +56,17 @@ publish: install
 quantize: install
 	$(PY) examples/publishing/quantize_model.py outputs/blankets_creek-minilm-l6 --threads 1
 
-# The tests on two workers (pytest-xdist; a test file stays on one worker): while one trains, the other imports
-# and checks. The notebooks then run one after the other, as a student runs them (a lab's solution may reuse
-# what its notebook trained). Both parts always run; the command fails if either failed, or if handin/ changed.
+# The tests, then the notebooks and solutions, each on two workers (pytest-xdist; a file stays on one worker, so a
+# notebook runs top to bottom in one kernel), one thread per process: two workers share the two cores, and two
+# threads each would oversubscribe them (measured: a notebook under load took 95 s with 2 threads, 14 s with 1).
+# Shared training runs are locked and cached (coursekit.run_cache), so a solution that needs its notebook's run
+# waits for it or reuses it. Every part always runs; the command fails if one failed, or if handin/ changed.
 # The tests that need the optional 405 MB MPNet model (marked `large`; no notebook needs it) run in make test-large.
 test: install browser
 	$(PY) tests/handin_guard.py snapshot
-	$(PY) -m pytest tests -m "not large" -n 2 --dist loadfile -p no:cacheprovider --durations=10; tests=$$?; \
-	$(PY) -m pytest notebooks solutions --nbval-lax --nbval-current-env \
+	OMP_NUM_THREADS=1 $(PY) -m pytest tests -m "not large" -n 2 --dist loadfile -p no:cacheprovider --durations=10; \
+	tests=$$?; \
+	OMP_NUM_THREADS=1 $(PY) -m pytest notebooks solutions -n 2 --dist loadfile --nbval-lax --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider --durations=10; notebooks=$$?; \
 	$(PY) tests/handin_guard.py verify; handin=$$?; \
 	test $$tests -eq 0 -a $$notebooks -eq 0 -a $$handin -eq 0
@@ -83,7 +86,7 @@ test-fast: install
 	$(PY) -m pytest tests -m "not slow and not large" -p no:cacheprovider
 
 # Re-run every notebook in place so the committed outputs are those of a real run.
-notebooks: install install-large
+notebooks: install
 	$(PY) -m jupyter nbconvert --to notebook --execute --inplace \
 		--ExecutePreprocessor.timeout=1800 --ExecutePreprocessor.record_timing=False \
 		notebooks/*.ipynb solutions/*/*.ipynb
