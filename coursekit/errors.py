@@ -1,4 +1,4 @@
-"""One error type for problems a student can fix, and a wrapper that turns it into a clear exit."""
+"""Core layer (every script and lab): one error type for problems a student can fix, and a clear exit for it."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Console hygiene for scripts: keep the training progress bar and our own report, drop the rest."""
+"""Core layer (every script): console hygiene: keep the training progress bar and our own report, drop the rest."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Classification metrics from scikit-learn (no Hub needed, unlike ``evaluate.load("accuracy")``)."""
+"""Core layer (Labs 3-8, grading): classification metrics from scikit-learn (no Hub, unlike ``evaluate.load``),
+and the 95 % interval that travels with every accuracy."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Open one student's hand-in (a folder or a .zip) safely, without running or trusting anything in it.
+"""Grading layer (instructors): open one student's hand-in (a folder or a .zip) safely, trusting nothing in it.
 
 Rules (documented for instructors in labs/instructors.md):
 

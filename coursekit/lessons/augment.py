@@ -1,4 +1,4 @@
-"""Offline text augmentation: small, seedable edits that should keep a post's label.
+"""Lesson layer (Lab 3): offline text augmentation, small seedable edits that should keep a post's label.
 
 Four operations, all driven by a ``random.Random`` so the same seed gives the same variants:
 

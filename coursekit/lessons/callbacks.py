@@ -1,4 +1,4 @@
-"""Trainer callbacks for Lab 5: a JSON Lines training log, a stop-at-step switch, and learning curves.
+"""Lesson layer (Lab 5): Trainer callbacks (a JSON Lines log, a stop-at-step switch) and learning curves.
 
 ``JsonlLoggerCallback(path)`` appends one JSON object per ``on_log`` event (training loss, evaluation
 metrics, the final summary) with ``step`` and ``epoch``; ``plot_learning_curves`` draws training vs

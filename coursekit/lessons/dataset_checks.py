@@ -1,4 +1,4 @@
-"""Check a labelled text file before training, clean it on purpose, and split it by label.
+"""Lesson layer (Labs 1-2): check a labelled text file before training, clean it on purpose, split it by label.
 
 :func:`validate_dataset` lists *every* problem of a file at once (with row numbers a student can find
 in an editor and a suggested fix) instead of stopping at the first one, because a training run that

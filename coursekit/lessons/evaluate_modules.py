@@ -1,4 +1,4 @@
-"""Load the course's local ``evaluate`` metric modules (``metrics/<name>/<name>.py``) without the Hub.
+"""Lesson layer (Lab 5): load the local ``evaluate`` metric modules (``metrics/<name>/<name>.py``), no Hub.
 
 ``evaluate.load("accuracy")`` downloads the metric script from the Hugging Face Hub and fails offline
 (with a misleading "Couldn't find a module script at <cwd>/accuracy/accuracy.py"). Given an absolute

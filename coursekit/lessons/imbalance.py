@@ -1,5 +1,5 @@
-"""Imbalanced classification done correctly: measure it, split stratified, oversample after the split,
-weight the loss.
+"""Lesson layer (Lab 3): imbalanced classification done correctly: measure it, split stratified, oversample after
+the split, weight the loss.
 
 The order of operations is the whole lesson. Oversampling copies minority posts; if the copies are
 made *before* the train/test split, the same post lands on both sides and the test set measures
