@@ -14,6 +14,7 @@ and size of every other file.
 
 Versions are folders that never change once written: ``outputs/registry/<name>/v1/``, ``v2/``, ... with
 ``outputs/registry/<name>/versions.json`` recording each one (the Hub does the same with git tags).
+
 Checking a published folder is :mod:`coursekit.lessons.publish_checks`; pushing it to the Hub is
 :mod:`coursekit.lessons.hub_upload`.
 """
