@@ -16,7 +16,8 @@ from pathlib import Path
 import coursekit.grading.grade as grade
 from coursekit.grading.challenge import write_csv
 from coursekit.grading.checks import load_answers, load_spec
-from coursekit.lessons.publishing import build_manifest, folder_files, prepare_model_dir, write_json
+from coursekit.lessons.publish_checks import build_manifest, folder_files
+from coursekit.lessons.publishing import prepare_model_dir, write_json
 from coursekit.metrics import classification_metrics
 from coursekit.paths import DATA_DIR
 

@@ -24,7 +24,7 @@ import coursekit.grading.grade as grade
 import coursekit.grading.report as report
 from coursekit.grading.challenge import write_csv
 from coursekit.grading.checks import Answers, load_spec
-from coursekit.lessons.model_card import split_front_matter
+from coursekit.lessons.card_checks import split_front_matter
 
 PREDICTION_CHECKS = {"predictions_ids": 6, "predictions_labels": 4, "predictions_confidence": 5}
 SCORING_CHECKS = {"accuracy": 20, "f1_macro": 15}

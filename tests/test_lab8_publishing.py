@@ -10,7 +10,7 @@ import pytest
 from helpers import run_script
 from test_grade_lab8 import fake_run_dir
 
-from coursekit.lessons.model_card import (
+from coursekit.lessons.card_checks import (
     REQUIRED_METADATA,
     metric_key,
     metric_type_config,
@@ -18,7 +18,8 @@ from coursekit.lessons.model_card import (
     split_front_matter,
     table_values,
 )
-from coursekit.lessons.publishing import MANIFEST, version_dir
+from coursekit.lessons.publish_checks import MANIFEST
+from coursekit.lessons.publishing import version_dir
 from coursekit.models import resolve_model
 
 PREPARE, VERIFY, PUSH, QUANTIZE = (

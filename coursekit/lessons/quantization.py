@@ -60,7 +60,7 @@ def find_data_file(value: str) -> Path:
 def run_test_split(run_dir: Path, data: Path | None = None) -> TestSplit:
     """Recompute a run's test split from its training_config.json, as examples/training/classifier.py made it."""
     from coursekit.data import load_labelled_texts
-    from coursekit.lessons.publishing import TRAINING_CONFIG, read_json
+    from coursekit.lessons.publish_checks import TRAINING_CONFIG, read_json
     from coursekit.training import split_dataset
 
     config = read_json(run_dir / TRAINING_CONFIG, "the run's settings: data file, columns, split sizes and seed")
@@ -183,7 +183,7 @@ def compare_quantized(
     """Evaluate a saved classifier and its dynamic-int8 copy on the run's test split (CPU)."""
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    from coursekit.lessons.publishing import TRAINING_CONFIG, read_json
+    from coursekit.lessons.publish_checks import TRAINING_CONFIG, read_json
     from coursekit.models import require_model_dir
 
     folder = require_model_dir(run_dir)

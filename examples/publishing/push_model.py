@@ -17,15 +17,9 @@ import sys
 from pathlib import Path
 
 from coursekit.errors import CourseError, friendly_errors
-from coursekit.lessons.publishing import (
-    MANIFEST,
-    find_token,
-    push_to_hub,
-    read_json,
-    upload_plan,
-    verify_model_dir,
-    write_json,
-)
+from coursekit.lessons.hub_upload import find_token, push_to_hub, upload_plan
+from coursekit.lessons.publish_checks import MANIFEST, read_json, verify_model_dir
+from coursekit.lessons.publishing import write_json
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from coursekit.errors import friendly_errors
-from coursekit.lessons.publishing import verify_model_dir
+from coursekit.lessons.publish_checks import verify_model_dir
 
 
 def build_parser() -> argparse.ArgumentParser:

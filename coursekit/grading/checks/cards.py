@@ -9,7 +9,7 @@ from coursekit.errors import brief
 from coursekit.grading.checks.files import ROW_LIST_LIMIT, FileProblem, parse_jsonl
 from coursekit.grading.checks.registry import Context, Outcome, check, verdict
 from coursekit.grading.checks.rules import json_items, json_lookup, json_object, parse_number
-from coursekit.lessons.model_card import (
+from coursekit.lessons.card_checks import (
     REQUIRED_METRICS,
     FrontMatter,
     metadata_problems,
@@ -19,7 +19,7 @@ from coursekit.lessons.model_card import (
     split_front_matter,
     table_values,
 )
-from coursekit.lessons.publishing import (
+from coursekit.lessons.publish_checks import (
     label_problems,
     local_path_problems,
     manifest_coverage_problems,
