@@ -239,10 +239,7 @@ MACHINE_PATH = re.compile(r"(/work/|/tmp/|/root/|/home/|/Users/|[A-Z]:\\\\Users\
 # Notebooks owned by other parts of the course that still print an absolute path (issue 13 §5). Each entry is an
 # expected failure: when the notebook is fixed the test passes unexpectedly (XPASS, strict) -- then delete the entry.
 KNOWN_MACHINE_PATHS = {
-    "notebooks/lab-6-evaluation-error-analysis.ipynb": "cell 7 prints the run folder as an absolute path",
     "notebooks/lab-8-publishing-models.ipynb": "cell 5 prints absolute data and model paths next to the relative ones",
-    "solutions/lab-4/solution.ipynb": "cell 3 prints the absolute output folder",
-    "solutions/lab-5/solution.ipynb": "cell 3 prints the absolute output folder",
 }
 
 
