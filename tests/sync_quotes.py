@@ -2,9 +2,9 @@
 ``make transcripts``).
 
 ``tests/test_docs.py`` fails when a ```text block marked ``<!-- output: SOURCE -->`` no longer quotes SOURCE (a
-notebook cell or a transcript). This rewrites each such block from its source: a block without ``...`` becomes the
-whole sanitized output; in a block with ``...`` each piece is replaced by the stretch of the output, of the same
-length and in the same order, that resembles it most, so the elisions stay where the author put them. Blocks that
+notebook cell or a transcript). This rewrites each such block from its source: each piece of the block (the lines
+between ``...`` elisions, or the whole block) is replaced by the stretch of the output, of the same length and in
+the same order, that resembles it most, so a quote stays the part of the output the author chose. Blocks that
 already match are left alone; ``--check`` only lists the blocks it would change (exit 1 if any).
 """
 
@@ -57,9 +57,7 @@ def best_window(piece: list[str], source: list[str], start: int) -> int:
 
 
 def synced_lines(block: TextBlock, source: list[str]) -> list[str]:
-    """The block's new lines: the source itself, or the source stretches that replace each elided piece."""
-    if not any(line.strip() in (ELISION, "…") for line in block.lines):
-        return source
+    """The source stretches that replace each piece of the block (a block without ``...`` is one piece)."""
     result: list[str] = []
     start = 0
     for line_group in split_keep_elisions(list(block.lines)):
