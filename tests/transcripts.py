@@ -158,7 +158,8 @@ TRANSCRIPT_STEPS: dict[str, list[Step | tuple[tuple[str, ...], dict[str, str]]]]
     "lab-6-cleaning-effect": [(("examples/evaluation/cleaning_effect.py",), {"OMP_NUM_THREADS": "1"})],
     "lab-6-token-lengths": [
         ("examples/tokenization/token_lengths.py", "--data", "data/email_triage.csv", "--text-column", "text")
-        + ("--max-length", "96")
+        + ("--max-length", str(max_length))
+        for max_length in (96, 128)
     ],
     "lab-7-batch-predict": [
         (
