@@ -34,6 +34,16 @@ def test_paired_counts_show_which_posts_only_one_run_gets_right(tmp_path):
     assert "raw posts      0.500 (95% CI 0.150-0.850, 2/4)" in table
     assert "cleaned posts  0.750 (95% CI 0.301-0.954, 3/4)" in table
     assert "difference     +0.250 (+1 posts): right only when raw 1, right only when cleaned 2" in table
+    assert "on the 3 discordant posts: p = 1.000" in table
+    # the discordant posts are 0, 2 and 3; cleaning rewrites post 0 ("Open ✅ @bob") but leaves "NaN" and "open"
+    assert result.unchanged == [False, False, True, True]
+    assert "discordant posts that cleaning left unchanged (flipped by training noise alone): 2" in table
+
+
+def test_sign_test_is_exact_and_two_sided():
+    # 13 vs 3 of 16: 2 * (1 + 16 + 120 + 560) / 2**16
+    assert module().sign_test_p(13, 3) == pytest.approx(2 * 697 / 65536)
+    assert module().sign_test_p(0, 0) == 1.0
 
 
 def test_runs_on_different_test_posts_are_refused(tmp_path):

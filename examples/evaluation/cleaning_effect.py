@@ -4,7 +4,8 @@ Trains the Lab 4 recipe twice on the same split with the same seed: once on the 
 cleaned by ``coursekit.lessons.text.clean_social_text`` (mentions, URLs, hashtags, emojis as words). The split
 depends only on the labels and the seed, so both runs are scored on the same 135 test posts (the script checks
 it). Prints each run's test accuracy with its 95 % Wilson interval and the paired count of posts that only one
-of the two runs gets right: with the same posts, those discordant posts are the whole difference.
+of the two runs gets right: with the same posts, those discordant posts are the whole difference, and an exact
+sign test (McNemar's test) on them says how surprising the split would be if cleaning changed nothing.
 
     OMP_NUM_THREADS=1 python examples/evaluation/cleaning_effect.py      # two Lab 4 runs, ~2-4 min each on a CPU
 
@@ -20,6 +21,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
+from scipy.stats import binomtest
 
 from coursekit.errors import CourseError, friendly_errors
 from coursekit.fileio import atomic_write_text
@@ -38,6 +40,7 @@ class PairedResult:
 
     raw_right: list[bool]
     clean_right: list[bool]
+    unchanged: list[bool]  # the post reads the same after cleaning: a flip there is training noise, not cleaning
 
     def __post_init__(self) -> None:
         if not self.raw_right or len(self.raw_right) != len(self.clean_right):
@@ -78,6 +81,7 @@ def paired_result(raw_predictions: Path, clean_predictions: Path) -> PairedResul
     return PairedResult(
         raw_right=(raw["predicted_label"] == raw["true_label"]).tolist(),
         clean_right=(clean["predicted_label"] == clean["true_label"]).tolist(),
+        unchanged=(raw["text"] == clean["text"]).tolist(),
     )
 
 
@@ -87,6 +91,7 @@ def comparison_table(result: PairedResult) -> str:
     raw, clean = sum(result.raw_right), sum(result.clean_right)
     only_raw = sum(r and not c for r, c in zip(result.raw_right, result.clean_right))
     only_clean = sum(c and not r for r, c in zip(result.raw_right, result.clean_right))
+    noise = sum(r != c and same for r, c, same in zip(result.raw_right, result.clean_right, result.unchanged))
     return "\n".join(
         [
             f"test posts: {n} (the same posts for both runs)",
@@ -94,8 +99,18 @@ def comparison_table(result: PairedResult) -> str:
             f"cleaned posts  {format_accuracy(clean, n)}",
             f"difference     {(clean - raw) / n:+.3f} ({clean - raw:+d} posts): right only when raw {only_raw}, "
             f"right only when cleaned {only_clean}",
+            f"paired sign test (McNemar, exact) on the {only_raw + only_clean} discordant posts: "
+            f"p = {sign_test_p(only_raw, only_clean):.3f}",
+            f"discordant posts that cleaning left unchanged (flipped by training noise alone): {noise}",
         ]
     )
+
+
+def sign_test_p(only_raw: int, only_clean: int) -> float:
+    """Two-sided exact p-value that the discordant posts split this unevenly if cleaning made no difference."""
+    if only_raw + only_clean == 0:
+        return 1.0
+    return float(binomtest(only_clean, only_raw + only_clean, 0.5).pvalue)
 
 
 @friendly_errors
