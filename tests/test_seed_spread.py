@@ -42,12 +42,31 @@ def test_read_result_turns_rounded_accuracies_back_into_counts(tmp_path):
     metrics = {
         "validation_size": 135,
         "test_size": 135,
-        "validation_history": [{"epoch": 1.0, "accuracy": 0.6815}, {"epoch": 4.0, "accuracy": 0.8148}],
+        "label_names": ["closed", "open"],
+        "validation_history": [
+            {"epoch": 1.0, "accuracy": 0.6815, "loss": 0.6018},
+            {"epoch": 4.0, "accuracy": 0.8148, "loss": 0.6342},
+        ],
         "test": {"accuracy": 0.9333},
     }
     (tmp_path / "metrics.json").write_text(json.dumps(metrics))
     result = import_script("models/seed_spread.py").read_result(7, tmp_path)
-    assert (result.seed, result.validation_correct, result.test_correct) == (7, 110, 126)
+    assert (result.seed, result.validation_correct, result.test_correct, result.learned) == (7, 110, 126, True)
+
+
+def test_a_collapsed_run_is_named_and_summarised_apart():
+    """Lab 4's seed 3 ended at validation loss 0.6931 = ln 2 (a constant guess); the table must say so."""
+    spread = import_script("models/seed_spread.py")
+    assert not spread.learned(0.6931, 2) and spread.learned(0.6342, 2) and spread.learned(1.0, 3)
+    table = spread.spread_table([*fake_results(), spread.SeedResult(3, 67, 135, 67, 135, learned=False)])
+    assert table.splitlines()[4].endswith("67/135)  did not learn")
+    assert "across 4 seeds (mean ± sd):" in table and "1 run(s) did not learn" in table
+    # the runs that learned: the same summary as without the collapsed run
+    assert table.split("across the 3 seeds that learned (mean ± sd):")[1] == spread_tail(spread)
+
+
+def spread_tail(spread) -> str:
+    return spread.spread_table(fake_results()).split("across 3 seeds (mean ± sd):")[1]
 
 
 @pytest.mark.parametrize(

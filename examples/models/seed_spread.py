@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import statistics
 import sys
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ class SeedResult:
     validation_total: int
     test_correct: int
     test_total: int
+    learned: bool = True  # False: the final validation loss is that of a constant guess (the run collapsed)
 
     @property
     def validation_accuracy(self) -> float:
@@ -76,13 +78,20 @@ def read_result(seed: int, run_dir: Path) -> SeedResult:
     """The final epoch's validation accuracy and the test accuracy of a finished run, turned back into counts."""
     metrics = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
     n_val, n_test = metrics["validation_size"], metrics["test_size"]
+    final = metrics["validation_history"][-1]
     return SeedResult(
         seed=seed,
         validation_correct=round(metrics["validation_history"][-1]["accuracy"] * n_val),
         validation_total=n_val,
         test_correct=round(metrics["test"]["accuracy"] * n_test),
         test_total=n_test,
+        learned=learned(final["loss"], len(metrics["label_names"])),
     )
+
+
+def learned(validation_loss: float, n_labels: int) -> bool:
+    """False when the loss is within 1 % of ln(n_labels), the loss of always answering 1/n_labels: no learning."""
+    return validation_loss < 0.99 * math.log(n_labels)
 
 
 def mean_sd(values: list[float]) -> str:
@@ -91,25 +100,37 @@ def mean_sd(values: list[float]) -> str:
 
 
 def spread_table(results: list[SeedResult]) -> str:
-    """The per-seed table and the across-seed summary lines (what the script prints)."""
+    """The per-seed table and the across-seed summary (of every run, and of the runs that learned if some did not)."""
     width = len(format_accuracy(135, 135))
     lines = [f"{'seed':>4}  {'validation accuracy':<{width}}  test accuracy"]
     lines += [
         f"{r.seed:>4}  {format_accuracy(r.validation_correct, r.validation_total):<{width}}  "
-        f"{format_accuracy(r.test_correct, r.test_total)}"
+        f"{format_accuracy(r.test_correct, r.test_total)}" + ("" if r.learned else "  did not learn")
         for r in results
     ]
+    lines += summary_lines(results, f"across {len(results)} seeds (mean ± sd):")
+    learned_runs = [r for r in results if r.learned]
+    if len(learned_runs) != len(results):
+        lines.append(
+            f"\n{len(results) - len(learned_runs)} run(s) did not learn (validation loss of a constant guess)"
+        )
+        if len(learned_runs) >= 2:
+            lines += summary_lines(learned_runs, f"across the {len(learned_runs)} seeds that learned (mean ± sd):")
+    return "\n".join(lines)
+
+
+def summary_lines(results: list[SeedResult], title: str) -> list[str]:
+    """Mean ± sd of validation accuracy, test accuracy and their gap over ``results`` (at least two)."""
     validation = [r.validation_accuracy for r in results]
     test = [r.test_accuracy for r in results]
     gaps = [v - t for v, t in zip(validation, test)]
-    lines += [
+    return [
         "",
-        f"across {len(results)} seeds (mean ± sd):",
+        title,
         f"  validation accuracy       {mean_sd(validation)}",
         f"  test accuracy             {mean_sd(test)}",
         f"  validation minus test     {statistics.mean(gaps):+.3f} ± {statistics.stdev(gaps):.3f}",
     ]
-    return "\n".join(lines)
 
 
 @friendly_errors
