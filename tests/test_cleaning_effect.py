@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from helpers import import_script, run_main
+from helpers import import_script, run_main, run_script
 
 SCRIPT = "examples/evaluation/cleaning_effect.py"
 
@@ -70,3 +70,13 @@ def test_bad_epochs_are_refused_before_anything_is_written(tmp_path):
     assert result.returncode == 2
     assert result.stderr.startswith("error: --epochs must be positive") and "Traceback" not in result.stderr
     assert not (tmp_path / "effect").exists()
+
+
+@pytest.mark.slow
+def test_script_trains_both_runs_on_the_same_test_posts(tmp_path):
+    result = run_script(SCRIPT, "--epochs", "0.1", "--output", "effect", cwd=tmp_path, env={"OMP_NUM_THREADS": "1"})
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "clean_social_text changed 665 posts" in result.stdout
+    assert "test posts: 135 (the same posts for both runs)" in result.stdout
+    assert result.stdout.count("/135)") == 2 and "discordant posts" in result.stdout
+    assert (tmp_path / "effect" / "cleaned" / "test_predictions.csv").is_file()
