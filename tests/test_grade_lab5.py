@@ -120,7 +120,7 @@ def best_with(**changes) -> dict:
         (
             "past_max_epochs",
             best_with(max_epochs=1.0, early_stopped=False),
-            {"stopping_relations": 10},
+            {"stopping_relations": 5},
             "stopping_relations",
             "a run never trains past num_train_epochs",
         ),
@@ -149,4 +149,13 @@ def test_lab5_log_without_evaluations_loses_format_and_consistency(tmp_path):
 
 def test_lab5_missing_png_loses_its_points(tmp_path):
     result = grade_lab5(write_handin(tmp_path / "nopng", reference_log(), reference_best(), png=False))
-    assert lost(result) == {"learning_curves": 10}
+    assert lost(result) == {"learning_curves": 5}
+
+
+@pytest.mark.parametrize("accuracy, expected_loss", [(0.6963, {"test_accuracy_floor": 10}), (0.7, {})])
+def test_lab5_model_below_the_quality_floor_loses_exactly_the_floor_points(tmp_path, accuracy, expected_loss):
+    """A run stopped before it learned (test accuracy 94/135 = 0.696) loses the floor's 10 points, nothing else."""
+    result = grade_lab5(write_handin(tmp_path / "ann", reference_log(), best_with(test_accuracy=accuracy)))
+    assert lost(result) == expected_loss, [(c.check_id, c.points, c.message) for c in result.checks]
+    if expected_loss:
+        assert "test_accuracy" in message(result, "test_accuracy_floor")

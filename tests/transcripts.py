@@ -130,6 +130,16 @@ TRANSCRIPT_STEPS: dict[str, list[Step | tuple[tuple[str, ...], dict[str, str]]]]
         for remedy in ("none", "class-weights", "oversample")
     ],
     "lab-4-make-train": [("examples/training/classifier.py", "--overwrite")],
+    "lab-4-seed-spread": [(("examples/models/seed_spread.py",), {"OMP_NUM_THREADS": "1"})],
+    "lab-4-token-lengths": [("examples/tokenization/token_lengths.py", "--max-length", "96")],
+    "lab-5-max-length": [
+        (
+            ("examples/models/seed_spread.py", "--seeds", "42", "1", "--max-length", "64")
+            + ("--output", "outputs/seed-spread-64"),
+            {"OMP_NUM_THREADS": "1"},
+        ),
+        (("examples/models/seed_spread.py", "--seeds", "42", "1"), {"OMP_NUM_THREADS": "1"}),
+    ],
     "lab-5-advanced-training": [
         (
             "examples/training/advanced_training.py",
@@ -145,9 +155,11 @@ TRANSCRIPT_STEPS: dict[str, list[Step | tuple[tuple[str, ...], dict[str, str]]]]
             *("--output", "outputs/lab-6/email-minilm-l6", "--overwrite"),
         )
     ],
+    "lab-6-cleaning-effect": [(("examples/evaluation/cleaning_effect.py",), {"OMP_NUM_THREADS": "1"})],
     "lab-6-token-lengths": [
         ("examples/tokenization/token_lengths.py", "--data", "data/email_triage.csv", "--text-column", "text")
-        + ("--max-length", "96")
+        + ("--max-length", str(max_length))
+        for max_length in (96, 128)
     ],
     "lab-7-batch-predict": [
         (
