@@ -50,8 +50,9 @@ from coursekit.errors import CourseError, friendly_errors
 from coursekit.fileio import atomic_write_text, refuse_to_replace
 from coursekit.lessons.quantization import quantize_dynamic_int8
 from coursekit.logs import quiet_libraries
-from coursekit.models import load_tokenizer_and_model, resolve_model
+from coursekit.models import resolve_model
 from coursekit.paths import OUTPUTS_DIR, TRAIL_STATUS_CSV
+from coursekit.training import load_tokenizer_and_model
 
 DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16}
 HEADER = ["row", "precision", "batch", "texts/s", "× naive", "tokens/text", "GFLOP/s", "% of peak"]

@@ -33,9 +33,9 @@ from coursekit.errors import CourseError, friendly_errors
 from coursekit.fileio import atomic_write_text, refuse_to_replace
 from coursekit.logs import quiet_libraries
 from coursekit.metrics import make_compute_metrics, wilson_interval
-from coursekit.models import load_tokenizer_and_model, resolve_model
+from coursekit.models import resolve_model
 from coursekit.paths import EXAMPLES_DIR, TRAIL_STATUS_CSV
-from coursekit.training import split_dataset, tokenize_splits
+from coursekit.training import load_tokenizer_and_model, split_dataset, tokenize_splits
 
 PRECISIONS = {"fp32": {}, "bf16": CPU_BF16}
 DEFAULT_OUTPUT = EXAMPLES_DIR / "benchmark" / "results" / "precision.json"
