@@ -14,11 +14,14 @@ reuse after); later labs, tests and solutions import the pieces from here, never
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
 import platform
 import shutil
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -200,12 +203,28 @@ def check_output_dir(path: Path, overwrite: bool) -> None:
             )
 
 
-def prepare_output_dir(path: Path, overwrite: bool) -> None:
-    """Create a run directory to train in place (Lab 5 resumes there); an earlier run is replaced only if asked."""
+@contextlib.contextmanager
+def run_in_place(path: Path, overwrite: bool) -> Iterator[None]:
+    """Train in ``path`` itself (Lab 5 resumes there); an earlier run is set aside, not deleted, until this one ends.
+
+    The earlier run is renamed to a hidden sibling first; if the new run fails (bad settings found late, an error,
+    Ctrl+C) the earlier one is put back, and it is deleted only once the new run has returned.
+    """
     check_output_dir(path, overwrite)
-    if path.exists():
-        shutil.rmtree(path)
+    aside = path.with_name(f".{path.name}.replaced-{os.getpid()}") if path.exists() else None
+    if aside is not None:
+        shutil.rmtree(aside, ignore_errors=True)
+        os.replace(path, aside)
     path.mkdir(parents=True, exist_ok=True)
+    try:
+        yield
+    except BaseException:
+        if aside is not None:
+            shutil.rmtree(path, ignore_errors=True)
+            os.replace(aside, path)
+        raise
+    if aside is not None:
+        shutil.rmtree(aside, ignore_errors=True)
 
 
 def file_sha256(path: Path) -> str:

@@ -235,3 +235,46 @@ def test_training_arguments_take_the_precision_policy_as_it_comes(monkeypatch, t
     monkeypatch.setattr(training, "precision_settings", lambda device: ({"bf16": True, "use_cpu": True}, "why"))
     args = training.training_arguments(TrainConfig(), tmp_path, 3e-4, "cpu")
     assert args.bf16 and args.use_cpu and args.learning_rate == 3e-4 and args.eval_strategy == "epoch"
+
+
+def finished_run(folder: Path) -> dict[str, bytes]:
+    """A folder that looks like a finished run of the course's scripts; returns its files' bytes."""
+    folder.mkdir(parents=True)
+    (folder / "training_config.json").write_text('{"seed": 42}\n')
+    (folder / "metrics.json").write_text('{"test": {"accuracy": 0.9}}\n')
+    return {p.name: p.read_bytes() for p in folder.iterdir()}
+
+
+def test_training_in_place_restores_the_earlier_run_when_the_new_one_fails(tmp_path):
+    run = tmp_path / "lab5-run"
+    before = finished_run(run)
+    with pytest.raises(RuntimeError), training.run_in_place(run, overwrite=True):
+        (run / "checkpoints").mkdir()  # the new run has started writing...
+        raise RuntimeError("out of memory")  # ...and dies
+    assert {p.name: p.read_bytes() for p in run.iterdir()} == before
+    assert [p.name for p in tmp_path.iterdir()] == ["lab5-run"]  # nothing left aside
+
+
+def test_training_in_place_replaces_the_earlier_run_only_when_the_new_one_returned(tmp_path):
+    run = tmp_path / "lab5-run"
+    finished_run(run)
+    with training.run_in_place(run, overwrite=True):
+        assert list(run.iterdir()) == []  # the new run starts in an empty folder; the old one waits aside
+        assert len(list(tmp_path.iterdir())) == 2
+        (run / "metrics.json").write_text("{}\n")
+    assert [p.name for p in run.iterdir()] == ["metrics.json"]
+    assert [p.name for p in tmp_path.iterdir()] == ["lab5-run"]
+
+
+def test_training_in_place_refuses_without_overwrite_and_keeps_foreign_folders(tmp_path):
+    run = tmp_path / "lab5-run"
+    before = finished_run(run)
+    with pytest.raises(CourseError, match="--overwrite"), training.run_in_place(run, overwrite=False):
+        pass
+    foreign = tmp_path / "notes"
+    foreign.mkdir()
+    (foreign / "mine.txt").write_text("do not delete")
+    with pytest.raises(CourseError, match="not written by this script"), training.run_in_place(foreign, True):
+        pass
+    assert {p.name: p.read_bytes() for p in run.iterdir()} == before
+    assert (foreign / "mine.txt").read_text() == "do not delete"

@@ -39,7 +39,7 @@ from transformers import (
 )
 from transformers.trainer_utils import get_last_checkpoint
 
-from coursekit.data import load_labelled_texts
+from coursekit.data import LabelledTexts, load_labelled_texts
 from coursekit.device import describe_device, detect_device, precision_settings
 from coursekit.errors import CourseError, friendly_errors
 from coursekit.lessons.callbacks import (
@@ -51,13 +51,13 @@ from coursekit.lessons.callbacks import (
 )
 from coursekit.logs import quiet_libraries
 from coursekit.metrics import make_compute_metrics
-from coursekit.models import resolve_model
+from coursekit.models import ModelChoice, resolve_model
 from coursekit.paths import OUTPUTS_DIR
 from coursekit.training import (
     TrainConfig,
     count_parameters,
     load_tokenizer_and_model,
-    prepare_output_dir,
+    run_in_place,
     split_dataset,
     tokenize_splits,
     write_test_predictions,
@@ -110,11 +110,8 @@ def check_advanced_settings(args: argparse.Namespace) -> None:
         )
 
 
-def prepare_run_dir(args: argparse.Namespace) -> str | None:
-    """Create (or, with --resume, reopen) the run directory; return the checkpoint to resume from."""
-    if not args.resume:
-        prepare_output_dir(args.output, args.overwrite)
-        return None
+def last_checkpoint(args: argparse.Namespace) -> str:
+    """The checkpoint ``--resume`` continues from: the newest one of the interrupted run in ``--output``."""
     checkpoints = args.output / "checkpoints"
     last = get_last_checkpoint(str(checkpoints)) if checkpoints.is_dir() else None
     if last is None:
@@ -227,7 +224,17 @@ def train(args: argparse.Namespace) -> dict | None:
     choice = resolve_model(args.model)
     data = load_labelled_texts(args.data, args.text_column, args.label_column, args.label_names)
     args.output = (args.output or OUTPUTS_DIR / f"lab5-{args.label_column.lower()}-{Path(choice.name).name}").resolve()
-    resume_from = prepare_run_dir(args)
+    if args.resume:
+        return train_in(args, choice, data, last_checkpoint(args))
+    # A new run trains in --output itself (so it can be resumed there); an earlier run is only set aside meanwhile.
+    with run_in_place(args.output, args.overwrite):
+        return train_in(args, choice, data, None)
+
+
+def train_in(
+    args: argparse.Namespace, choice: ModelChoice, data: LabelledTexts, resume_from: str | None
+) -> dict | None:
+    """Train in ``args.output`` (from ``resume_from`` if given); return best_metrics (None if interrupted)."""
     transformers.set_seed(args.seed)
     device = detect_device()
     learning_rate = args.learning_rate or choice.learning_rate
