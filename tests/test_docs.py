@@ -238,9 +238,7 @@ NOTEBOOKS = sorted(
 MACHINE_PATH = re.compile(r"(/work/|/tmp/|/root/|/home/|/Users/|[A-Z]:\\\\Users\\\\)")
 # Notebooks owned by other parts of the course that still print an absolute path (issue 13 §5). Each entry is an
 # expected failure: when the notebook is fixed the test passes unexpectedly (XPASS, strict) -- then delete the entry.
-KNOWN_MACHINE_PATHS = {
-    "notebooks/lab-8-publishing-models.ipynb": "cell 5 prints absolute data and model paths next to the relative ones",
-}
+KNOWN_MACHINE_PATHS: dict[str, str] = {}
 
 
 def machine_paths(notebook: str) -> list[str]:
