@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from grading_builders import lost
 
 from coursekit.grading.checks import load_spec
 from coursekit.grading.grade import grade_entry
@@ -48,11 +49,6 @@ def write_handin(folder: Path, report: dict, baselines: list[list] | None = None
 def grade(folder: Path):
     """Grade a folder with the Lab 6 spec (no hidden answers needed)."""
     return grade_entry(folder, load_spec(6), None)
-
-
-def lost(result) -> dict[str, float]:
-    """Points lost per check id."""
-    return {c.check_id: c.max_points - c.points for c in result.checks if c.points < c.max_points}
 
 
 def test_spec_totals_100_and_reference_handin_scores_full_marks(tmp_path):

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from grading_builders import lost
 
 from coursekit.grading.checks import Answers, load_spec
 from coursekit.grading.grade import grade_entry
@@ -95,11 +96,6 @@ def write_handin(
 def grade(folder: Path):
     """Grade a folder with the Lab 7 spec against the test's hidden answers."""
     return grade_entry(folder, load_spec(7), Answers(dict(ANSWERS), list(LABELS)))
-
-
-def lost(result) -> dict[str, float]:
-    """Points lost per check id."""
-    return {c.check_id: c.max_points - c.points for c in result.checks if c.points < c.max_points}
 
 
 def test_spec_totals_100_and_reference_handin_scores_full_marks(tmp_path):

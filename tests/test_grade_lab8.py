@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from grading_builders import NOTES, edit_json, fake_run_dir, lab8_handin, rehash
+from grading_builders import NOTES, edit_json, fake_run_dir, lab8_handin, lost, rehash
 
 from coursekit.grading.checks import load_spec
 from coursekit.grading.grade import grade_entry
@@ -19,11 +19,6 @@ from coursekit.lessons.publishing import prepare_model_dir
 def grade(folder: Path):
     """Grade a folder with the Lab 8 spec (no hidden answers)."""
     return grade_entry(folder, load_spec(8), None)
-
-
-def lost(result) -> dict[str, float]:
-    """Points lost per check id."""
-    return {c.check_id: c.max_points - c.points for c in result.checks if c.points < c.max_points}
 
 
 def test_spec_totals_100_and_reference_handin_scores_full_marks(tmp_path):

@@ -24,7 +24,7 @@ import pandas as pd
 from coursekit.data import READERS, read_table, require_texts
 from coursekit.errors import CourseError
 from coursekit.inference import Classifier, Prediction, flat_record
-from coursekit.paths import OUTPUTS_DIR, PROJECT_ROOT
+from coursekit.paths import OUTPUTS_DIR, PROJECT_ROOT, shown_path
 from coursekit.trained_model import LAB4_MODEL_DIR
 
 # `streamlit run app.py` has no options of its own for the app, so the two folders come from environment
@@ -85,11 +85,6 @@ def absolute(path: Path) -> Path:
     """Relative paths are relative to the project, so the app behaves the same from any directory."""
     path = path.expanduser()
     return path if path.is_absolute() else (PROJECT_ROOT / path).resolve()
-
-
-def shown_path(path: Path) -> str:
-    """A path as the page shows it: relative to the project when it is inside it (shorter, same on every machine)."""
-    return path.relative_to(PROJECT_ROOT).as_posix() if path.is_relative_to(PROJECT_ROOT) else str(path)
 
 
 def read_json(path: Path) -> dict | None:
