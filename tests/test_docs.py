@@ -31,7 +31,8 @@ import pytest
 
 from coursekit.paths import PROJECT_ROOT
 
-LABS = sorted((PROJECT_ROOT / "labs").glob("lab-*.md"))
+# Numbered labs and the project labs after them (labs/project-*.md) keep the same template and length limit.
+LABS = sorted((PROJECT_ROOT / "labs").glob("lab-*.md")) + sorted((PROJECT_ROOT / "labs").glob("project-*.md"))
 MARKER = re.compile(r"^<!--\s*output:\s*(?P<spec>.+?)\s*-->$")
 CELL_SPEC = re.compile(r"^(?P<path>\S+\.ipynb)\s+cells?\s+(?P<cells>\d+(?:\s*[-,]\s*\d+)*)$")
 ELISION = "..."

@@ -18,6 +18,7 @@ from coursekit.grading.checks import (
     hand_in_files,
     load_spec,
     run_check,
+    spec_name,
     types_table,
     validate_spec,
 )
@@ -102,3 +103,12 @@ def test_claim_types_score_per_claim_from_the_registry():
         "count_consistency",
         "classification_report_consistency",
     }
+
+
+def test_spec_names_cover_labs_and_projects_but_never_a_path() -> None:
+    """``--lab 4`` and ``--lab lab-4`` name the same spec; a project goes by its name; a path is refused."""
+    assert spec_name(4) == spec_name("4") == spec_name("lab-4") == "lab-4"
+    assert spec_name("project-sms-spam") == "project-sms-spam"
+    assert available_labs()[:3] == ["1", "2", "3"]
+    with pytest.raises(CourseError, match="no grading spec for lab '../lab-4'"):
+        load_spec("../lab-4")

@@ -273,7 +273,7 @@ def missing_folder(args: list[str], answers_path: Path, tmp_path: Path) -> None:
 
 
 def unknown_lab(args: list[str], answers_path: Path, tmp_path: Path) -> None:
-    args[2] = "9"
+    args[2] = "99"
 
 
 def no_answers(args: list[str], answers_path: Path, tmp_path: Path) -> None:
@@ -298,7 +298,8 @@ def answers_missing(args: list[str], answers_path: Path, tmp_path: Path) -> None
         (missing_folder, "error: submissions folder not found:"),
         (
             unknown_lab,
-            "error: no grading spec for lab 9 (lab-9.yaml not in coursekit/grading/specs). Labs with a spec: ",
+            "error: no grading spec for lab '99' ('lab-99.yaml' not in coursekit/grading/specs). Labs and projects "
+            "with a spec: 1, 2, ",
         ),
         (no_answers, "error: lab 4 scores predictions against hidden answers: pass --answers answers.csv"),
         (answers_columns, "(it has post, status); expected columns id,label."),

@@ -33,6 +33,7 @@ from coursekit.grading.checks import (
     load_spec,
     run_check,
     spec_limits,
+    spec_name,
 )
 from coursekit.grading.checks.registry import bounded
 from coursekit.grading.report import StudentResult, summary_table, write_reports
@@ -147,9 +148,11 @@ def check_out_folder(out: Path, submissions: Path) -> None:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="coursekit-grade", description=__doc__.split("\n")[0])
     parser.add_argument("submissions", type=Path, help="folder with one sub-folder or .zip per student")
-    parser.add_argument("--lab", type=int, required=True, help=f"lab number (specs exist for {available_labs()})")
+    parser.add_argument(
+        "--lab", required=True, help=f"lab number or project name (specs exist for {', '.join(available_labs())})"
+    )
     parser.add_argument("--answers", type=Path, help="hidden answers CSV (id,label) for labs that score predictions")
-    parser.add_argument("--out", type=Path, help="output folder (default: outputs/grading/lab-N)")
+    parser.add_argument("--out", type=Path, help="output folder (default: outputs/grading/lab-N or /<project>)")
     return parser.parse_args(argv)
 
 
@@ -169,15 +172,15 @@ def main(argv: list[str] | None = None) -> int:
             f"(made by `python -m coursekit.grading.challenge make --lab {args.lab} --seed SECRET --out DIR`)."
         )
     answers = load_answers(args.answers, spec) if args.answers is not None else None
-    out = args.out or OUTPUTS_DIR / "grading" / f"lab-{args.lab}"
+    out = args.out or OUTPUTS_DIR / "grading" / spec_name(args.lab)
     check_out_folder(out, args.submissions)
     results, remarks = grade_all(args.submissions, spec, answers)
     if not results:
         raise CourseError(f"{args.submissions} holds no student folders or .zip files.")
-    write_reports(results, args.lab, spec.get("title", f"Lab {args.lab} challenge"), out)
+    write_reports(results, spec_name(args.lab), spec.get("title", f"Lab {args.lab} challenge"), out)
     for remark in remarks:
         print(f"note: {remark}")
-    print(summary_table(results, args.lab))
+    print(summary_table(results, spec_name(args.lab)))
     print(f"wrote {out / 'gradebook.csv'}, {out / 'checks.csv'} and {len(results)} files in {out / 'feedback'}")
     return 0
 

@@ -70,7 +70,12 @@ def feedback_file_name(student: str) -> str:
     return f"{stem}-{hashlib.sha256(student.encode('utf-8')).hexdigest()[:10]}.md"
 
 
-def feedback_markdown(result: StudentResult, lab: int, title: str) -> str:
+def lab_column(name: str) -> str:
+    """What the gradebook's ``lab`` column holds for a spec: the number of ``lab-4``, a project's name as it is."""
+    return name[4:] if name.startswith("lab-") and name[4:].isdigit() else name
+
+
+def feedback_markdown(result: StudentResult, name: str, title: str) -> str:
     """The feedback file a student receives: every check, its points and what to fix."""
     lines = [
         f"# {title} — feedback for {printable(result.student)}",
@@ -99,7 +104,7 @@ def feedback_markdown(result: StudentResult, lab: int, title: str) -> str:
             lines.append(f"- {mark} **{check.title}** — {fmt(check.points)}/{fmt(check.max_points)}: {check.message}")
             lines += [f"    - {detail}" for detail in check.details]
         lines.append("")
-    lines.append(f"Lab {lab} rubric and hand-in rules: labs/lab-{lab}.md (challenge section).")
+    lines.append(f"Rubric and hand-in rules: labs/{name}.md (challenge section).")
     return "\n".join(lines) + "\n"
 
 
@@ -112,13 +117,13 @@ def csv_text(header: list[str], rows: list[list]) -> str:
     return buffer.getvalue()
 
 
-def write_reports(results: list[StudentResult], lab: int, title: str, out: Path) -> None:
+def write_reports(results: list[StudentResult], name: str, title: str, out: Path) -> None:
     """gradebook.csv (one row per student), checks.csv (one row per student and check), feedback/*.md.
 
     Everything is written into a staging folder next to ``out`` that replaces ``out`` only when complete.
     """
     gradebook = csv_text(
-        GRADEBOOK_COLUMNS, [[r.student, lab, fmt(r.points), fmt(r.max_points), r.status] for r in results]
+        GRADEBOOK_COLUMNS, [[r.student, lab_column(name), fmt(r.points), fmt(r.max_points), r.status] for r in results]
     )
     per_check = csv_text(
         ["student", "check", "points", "max_points"],
@@ -130,7 +135,7 @@ def write_reports(results: list[StudentResult], lab: int, title: str, out: Path)
         (staging / "checks.csv").write_text(per_check, encoding="utf-8")
         (staging / "feedback").mkdir()
         for result in results:
-            text = feedback_markdown(result, lab, title)
+            text = feedback_markdown(result, name, title)
             (staging / "feedback" / feedback_file_name(result.student)).write_text(text, encoding="utf-8")
         swap_in_dir(staging, out)
     except BaseException:
@@ -143,7 +148,7 @@ def shorten(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def summary_table(results: list[StudentResult], lab: int) -> str:
+def summary_table(results: list[StudentResult], name: str) -> str:
     """The table printed after grading: one line per student, then counts and the class mean."""
     names = {id(r): shorten(printable(r.student), SUMMARY_NAME_WIDTH) for r in results}
     width = max([len("student")] + [len(name) for name in names.values()])
@@ -159,5 +164,6 @@ def summary_table(results: list[StudentResult], lab: int) -> str:
     counts = ", ".join(f"{sum(r.status == s for r in results)} {s}" for s in STATUSES)
     graded = [r.points for r in results if r.status == "graded"]
     stats = f"; mean {statistics.mean(graded):.1f}, median {statistics.median(graded):.1f}" if graded else ""
-    lines.append(f"lab {lab}: {len(results)} submissions: {counts}{stats}")
+    shown = f"lab {lab_column(name)}" if name.startswith("lab-") else name
+    lines.append(f"{shown}: {len(results)} submissions: {counts}{stats}")
     return "\n".join(lines)

@@ -40,6 +40,7 @@ from coursekit.grading.checks.spec import (
     load_answers,
     load_spec,
     spec_limits,
+    spec_name,
     validate_spec,
 )
 
@@ -53,6 +54,7 @@ __all__ = [
     "Outcome",
     "SubmissionFiles",
     "available_labs",
+    "spec_name",
     "check",
     "check_points",
     "hand_in_files",

@@ -5,6 +5,7 @@ Lab specs (``specs/lab-N.yaml``) and hidden answers: loading and validating them
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +21,20 @@ SPECS_DIR = Path(__file__).resolve().parent.parent / "specs"
 STUDENT_COLUMN = "student"  # answers.csv of per-student challenges (challenge make --roster)
 
 
-def available_labs() -> list[int]:
-    """Lab numbers that have a spec file."""
-    return sorted(int(p.stem.split("-")[1]) for p in SPECS_DIR.glob("lab-*.yaml") if p.stem.split("-")[1].isdigit())
+SPEC_NAME = re.compile(r"[a-z0-9][a-z0-9-]*")  # a file stem inside SPECS_DIR, never a path
+
+
+def spec_name(lab: int | str) -> str:
+    """The spec's file stem: ``lab-4`` for lab 4 (or ``"4"``); a project's name as given (``project-sms-spam``)."""
+    text = str(lab).strip()
+    return f"lab-{text}" if text.isdigit() else text
+
+
+def available_labs() -> list[str]:
+    """What ``--lab`` accepts: the numbered labs with a spec (in order), then the projects' names."""
+    stems = [p.stem for p in SPECS_DIR.glob("*.yaml")]
+    numbered = sorted((s[4:] for s in stems if s.startswith("lab-") and s[4:].isdigit()), key=int)
+    return numbered + sorted(s for s in stems if not (s.startswith("lab-") and s[4:].isdigit()))
 
 
 def validate_metrics(check: dict, spec: dict, where: str) -> None:
@@ -68,13 +80,15 @@ def validate_spec(spec: Any, path: Path) -> dict:
     return spec
 
 
-def load_spec(lab: int) -> dict:
-    """The validated spec of a lab, or CourseError listing the labs that have one."""
-    path = SPECS_DIR / f"lab-{lab}.yaml"
-    if not path.is_file():
-        labs = ", ".join(str(n) for n in available_labs()) or "none"
+def load_spec(lab: int | str) -> dict:
+    """The validated spec of a lab (number) or project (name), or CourseError listing the ones that have one."""
+    name = spec_name(lab)
+    path = SPECS_DIR / f"{name}.yaml"
+    if not SPEC_NAME.fullmatch(name) or not path.is_file():
+        labs = ", ".join(available_labs()) or "none"
         raise CourseError(
-            f"no grading spec for lab {lab} ({path.name} not in coursekit/grading/specs). Labs with a spec: {labs}."
+            f"no grading spec for lab {brief(lab)} ({brief(name + '.yaml')} not in coursekit/grading/specs). "
+            f"Labs and projects with a spec: {labs}."
         )
     try:
         spec = yaml.safe_load(path.read_text(encoding="utf-8"))
