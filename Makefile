@@ -49,7 +49,7 @@ app: install
 serve: install
 	$(PY) examples/serving/service.py --model-dir outputs/blankets_creek-minilm-l6
 
-# Lab 8: publish the Lab 4 model as outputs/registry/trail-status/vN (card, manifest), and the optional int8 benchmark.
+# Lab 9: publish the Lab 4 model as outputs/registry/trail-status/vN (card, manifest), and the optional int8 benchmark.
 publish: install
 	$(PY) examples/publishing/prepare_model.py outputs/blankets_creek-minilm-l6 --name trail-status
 

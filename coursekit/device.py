@@ -1,4 +1,4 @@
-"""Core layer: pick the best available device and the precision to train in on it, and say why (Labs 4-8).
+"""Core layer: pick the best available device and the precision to train in on it, and say why (Labs 4-9).
 
 :func:`precision_settings` is the course's one precision policy: every training path (``make train``, the
 Lab 5 script, the notebooks, the tests) passes its keywords to ``TrainingArguments``. bf16 autocast on a CPU

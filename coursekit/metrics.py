@@ -1,4 +1,4 @@
-"""Core layer (Labs 3-8, grading): classification metrics from scikit-learn (no Hub, unlike ``evaluate.load``),
+"""Core layer (Labs 3-9, grading): classification metrics from scikit-learn (no Hub, unlike ``evaluate.load``),
 and the 95 % interval that travels with every accuracy."""
 
 from __future__ import annotations

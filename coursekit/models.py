@@ -1,7 +1,7 @@
-"""Core layer: the model registry and ``--model`` resolution, offline by default (Labs 2-8, tests, solutions).
+"""Core layer: the model registry and ``--model`` resolution, offline by default (Labs 2-9, tests, solutions).
 
 :data:`MODELS` is the one registry of the course's model aliases (Hub id, licence, default learning rate,
-description); the README table, the ``--model`` help and the Lab 8 model card's base-model facts come from it.
+description); the README table, the ``--model`` help and the Lab 9 model card's base-model facts come from it.
 A ``--model`` value is one of:
 
 * a short alias for a model shipped inside a PyPI package (see :data:`MODELS`; ``minilm-l6`` is the
@@ -116,7 +116,7 @@ class ModelSpec:
     """One course alias: the one place that says what it is, where it comes from and how to train it.
 
     The README's models table (:func:`models_table_markdown`), the ``--model`` help (:func:`model_help`) and the
-    base-model facts of a Lab 8 model card (``coursekit.lessons.model_card.BASE_MODELS``) are generated from it.
+    base-model facts of a Lab 9 model card (``coursekit.lessons.model_card.BASE_MODELS``) are generated from it.
     """
 
     alias: str

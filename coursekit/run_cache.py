@@ -1,4 +1,4 @@
-"""Core layer: the run cache, so each distinct training run is made once (Labs 4-8, notebooks, solutions, tests).
+"""Core layer: the run cache, so each distinct training run is made once (Labs 4-9, notebooks, solutions, tests).
 
 :func:`find_or_train` returns the folder of a finished run of a :class:`~coursekit.training.TrainConfig`, training
 it only when no finished run with the same key exists. The key (:func:`coursekit.training.run_key`) covers the data

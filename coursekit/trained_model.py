@@ -1,4 +1,4 @@
-"""Core layer: the Lab 4 classifier that later labs build on (Labs 7-8 serving, apps, publishing; tests).
+"""Core layer: the Lab 4 classifier that later labs build on (Labs 7-9 serving, apps, publishing; tests).
 
 ``lab4_model_dir()`` finds the run ``make train`` writes, or trains it once with the Lab 4 defaults through the run
 cache (``coursekit.run_cache.find_or_train``).
@@ -27,7 +27,7 @@ __all__ = ["LAB4_MODEL_DIR", "LAB4_TRAINING", "is_finished_run", "lab4_model_dir
 def lab4_model_dir(train_if_missing: bool = True, path: Path = LAB4_MODEL_DIR) -> Path:
     """The directory of the trained Lab 4 classifier, training it with the Lab 4 defaults if it is missing.
 
-    Labs 7 and 8 start from the model a student trained in Lab 4 (``make train``). A student who skipped
+    Labs 7-9 start from the model a student trained in Lab 4 (``make train``). A student who skipped
     that step, or a fresh clone in CI, gets the same run made here once (about two minutes on 2 CPU cores);
     later calls find it and return at once. An existing finished run is never replaced, whatever its settings:
     it is the student's own Lab 4 model.

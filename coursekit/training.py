@@ -1,4 +1,4 @@
-"""Core layer: the course's training API, one fine-tuning run from settings to saved model (Labs 4-8, tests).
+"""Core layer: the course's training API, one fine-tuning run from settings to saved model (Labs 4-9, tests).
 
 ``examples/training/classifier.py`` (Lab 4) parses its command line into a :class:`TrainConfig` and calls
 :func:`train`, which tells the story of a run top to bottom: check every setting and the data, load the model with

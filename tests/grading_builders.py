@@ -1,6 +1,6 @@
 """Builders shared by the grading tests: valid hand-ins made in tmp_path that tests then break on purpose.
 
-Lab 4 (``make_perfect``, hidden ``answers``), Lab 8 (``lab8_handin`` from a fake run, no weights), and small
+Lab 4 (``make_perfect``, hidden ``answers``), Lab 9 (``lab9_handin`` from a fake run, no weights), and small
 readers of the results. Imported as ``from grading_builders import ...`` (pytest puts ``tests/`` on the path).
 """
 
@@ -186,11 +186,11 @@ def fake_run_dir(folder: Path, id2label: dict | None = None, with_metrics: bool 
     return folder
 
 
-def lab8_handin(tmp_path: Path, notes: str | None = NOTES) -> Path:
+def lab9_handin(tmp_path: Path, notes: str | None = NOTES) -> Path:
     """What the solution hands in: prepare_model.py --without-weights --card-notes notes.md."""
     run = fake_run_dir(tmp_path / "run")
     return prepare_model_dir(
-        run, tmp_path / "lab-8", name="trail-status", include_weights=False, failure_notes=notes
+        run, tmp_path / "lab-9", name="trail-status", include_weights=False, failure_notes=notes
     ).folder
 
 

@@ -13,7 +13,7 @@ import pytest
 from grading_builders import (
     edit_json,
     grade_one,
-    lab8_handin,
+    lab9_handin,
     lost,
     make_perfect,
     rehash,
@@ -101,10 +101,10 @@ def id2label_list_value(config: dict) -> None:
 
 @pytest.mark.parametrize("mutate", [label2id_list_value, id2label_list_value])
 def test_label_map_with_a_list_value_costs_only_the_labels_check(tmp_path, mutate):
-    folder = lab8_handin(tmp_path)
+    folder = lab9_handin(tmp_path)
     edit_json(folder / "config.json", mutate)
     rehash(folder)
-    result = grade.grade_entry(folder, load_spec(8), None)
+    result = grade.grade_entry(folder, load_spec(9), None)
     assert result.status == "graded", result.notes
     assert lost(result) == {"labels_match": 10}
 
@@ -132,10 +132,10 @@ def replace_card_metadata(folder: Path, metadata: str) -> None:
     ],
 )
 def test_hostile_card_metadata_costs_only_the_metadata_checks_and_is_not_echoed(tmp_path, metadata):
-    folder = lab8_handin(tmp_path)
+    folder = lab9_handin(tmp_path)
     replace_card_metadata(folder, metadata)
     started = time.perf_counter()
-    result = grade.grade_entry(folder, load_spec(8), None)
+    result = grade.grade_entry(folder, load_spec(9), None)
     assert time.perf_counter() - started < 5
     assert result.status == "graded", result.notes
     assert set(lost(result)) == {"card_metadata", "card_numbers_metadata"}

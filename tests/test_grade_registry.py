@@ -52,8 +52,8 @@ def test_every_declared_field_is_documented_and_every_file_field_is_declared():
                 assert set([value] if isinstance(value, str) else value) <= set(listed), (lab, spec_check["id"])
 
 
-def test_lab8_hand_in_files_include_every_file_its_checks_read():
-    assert hand_in_files(load_spec(8)) == [
+def test_lab9_hand_in_files_include_every_file_its_checks_read():
+    assert hand_in_files(load_spec(9)) == [
         "README.md",
         "metrics.json",
         "config.json",

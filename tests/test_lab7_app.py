@@ -88,7 +88,7 @@ def test_settings_come_from_arguments_then_environment_then_defaults(tmp_path):
 
 def test_find_models_keeps_finished_runs_with_labels_only(tmp_path):
     write_run(tmp_path / "b-run", {"0": "closed", "1": "open"}, accuracy=0.9333)
-    write_run(tmp_path / "lab-8" / "registry" / "trail" / "v1", {"0": "no", "1": "yes", "2": "maybe"}, accuracy=None)
+    write_run(tmp_path / "lab-9" / "registry" / "trail" / "v1", {"0": "no", "1": "yes", "2": "maybe"}, accuracy=None)
     write_run(tmp_path / "a-run" / "checkpoint-10", {"0": "closed", "1": "open"}, metrics=False)  # unfinished
     write_run(tmp_path / "no-labels")
     write_run(tmp_path / "odd-labels", ["a", "b"])
@@ -98,10 +98,10 @@ def test_find_models_keeps_finished_runs_with_labels_only(tmp_path):
     (tmp_path / "broken" / "metrics.json").write_text("{}", encoding="utf-8")
 
     models = helpers.find_models(tmp_path)
-    assert [m.name for m in models] == ["b-run", "lab-8/registry/trail/v1"]
+    assert [m.name for m in models] == ["b-run", "lab-9/registry/trail/v1"]
     assert models[0].labels == LABELS and models[0].test_accuracy == 0.9333 and models[0].base_model == "minilm-l6"
     assert models[0].title() == "0.933 · b-run"
-    assert models[1].labels == ["no", "yes", "maybe"] and models[1].title() == "n/a · lab-8/registry/trail/v1"
+    assert models[1].labels == ["no", "yes", "maybe"] and models[1].title() == "n/a · lab-9/registry/trail/v1"
     assert helpers.default_model_index(models) == 0
     # The models folder may itself be a run.
     assert [m.name for m in helpers.find_models(tmp_path / "b-run")] == ["b-run"]

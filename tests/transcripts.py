@@ -51,7 +51,7 @@ def set_aside(relative: str) -> None:
 
 
 def make_tampered_copy() -> None:
-    """Lab 8 exercise 3: copy the published v1 and "improve" its accuracy in metrics.json."""
+    """Lab 9 exercise 3: copy the published v1 and "improve" its accuracy in metrics.json."""
     set_aside("outputs/tampered")
     shutil.copytree(PROJECT_ROOT / REGISTRY / "v1", PROJECT_ROOT / "outputs/tampered")
     metrics_file = PROJECT_ROOT / "outputs/tampered/metrics.json"
@@ -171,7 +171,7 @@ TRANSCRIPT_STEPS: dict[str, list[Step | tuple[tuple[str, ...], dict[str, str]]]]
     ],
     "lab-7-service": [serve_and_ask],
     "lab-7-throughput": [("examples/benchmark/inference_throughput.py", "--also-sorted")],
-    "lab-8-prepare-verify": [
+    "lab-9-prepare-verify": [
         lambda: set_aside(REGISTRY),
         ("examples/publishing/prepare_model.py", LAB4_RUN, "--name", "trail-status")
         + ("--hub-model-id", "your-name/trail-status"),
@@ -179,12 +179,12 @@ TRANSCRIPT_STEPS: dict[str, list[Step | tuple[tuple[str, ...], dict[str, str]]]]
         make_tampered_copy,
         ("examples/publishing/verify_model.py", "outputs/tampered"),
     ],
-    "lab-8-push": [
+    "lab-9-push": [
         ("examples/publishing/push_model.py", f"{REGISTRY}/v1"),
         (("examples/publishing/push_model.py", f"{REGISTRY}/v1", "--push"), {"HF_TOKEN": ""}),
         (("examples/publishing/push_model.py", f"{REGISTRY}/v1", "--push"), OFFLINE_HUB),
     ],
-    "lab-8-quantize": [("examples/publishing/quantize_model.py", LAB4_RUN, "--threads", "1")],
+    "lab-9-quantize": [("examples/publishing/quantize_model.py", LAB4_RUN, "--threads", "1")],
 }
 
 

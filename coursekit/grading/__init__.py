@@ -1,4 +1,4 @@
-"""Instructor tools layer (Labs 1-8): grading of challenge hand-ins and making the hidden challenges.
+"""Instructor tools layer (Labs 1-9): grading of challenge hand-ins and making the hidden challenges.
 
 ``python -m coursekit.grading.grade`` grades, ``python -m coursekit.grading.challenge`` makes a lab's inputs and
 hidden answers (one variant per student with ``--roster``); this package holds their parts:

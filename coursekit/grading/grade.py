@@ -1,4 +1,4 @@
-"""Instructor tools layer (Labs 1-8): grade a class's challenge hand-ins from their files alone (no student code runs).
+"""Instructor tools layer (Labs 1-9): grade a class's challenge hand-ins from their files alone (no student code runs).
 
 Usage:
     python -m coursekit.grading.grade SUBMISSIONS_DIR --lab 4 --answers secret/answers.csv [--out DIR]

@@ -1,4 +1,4 @@
-"""Instructor tools layer (the grader, Labs 1-8): write ``gradebook.csv``, ``checks.csv``,
+"""Instructor tools layer (the grader, Labs 1-9): write ``gradebook.csv``, ``checks.csv``,
 ``feedback/<student>.md`` and the printed summary.
 
 Student ids are folder names, i.e. data the students chose. They are written so that they cannot harm the

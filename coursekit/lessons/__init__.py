@@ -4,7 +4,7 @@ Lab 1 :mod:`~coursekit.lessons.dataset_checks` · Lab 2 :mod:`~coursekit.lessons
 Lab 3 :mod:`~coursekit.lessons.imbalance`, :mod:`~coursekit.lessons.augment` ·
 Lab 5 :mod:`~coursekit.lessons.callbacks`, :mod:`~coursekit.lessons.evaluate_modules` ·
 Lab 6 :mod:`~coursekit.lessons.error_analysis` ·
-Lab 8 :mod:`~coursekit.lessons.publishing`, :mod:`~coursekit.lessons.publish_checks`,
+Lab 9 :mod:`~coursekit.lessons.publishing`, :mod:`~coursekit.lessons.publish_checks`,
 :mod:`~coursekit.lessons.hub_upload`, :mod:`~coursekit.lessons.model_card`, :mod:`~coursekit.lessons.card_checks`,
 :mod:`~coursekit.lessons.quantization`.
 

@@ -1,6 +1,6 @@
-"""Lesson layer (Lab 8): reading a model card back and checking that it still tells the truth.
+"""Lesson layer (Lab 9): reading a model card back and checking that it still tells the truth.
 
-``verify_model.py`` and the Lab 8 grader (``coursekit.grading.checks.cards``) read cards with these functions;
+``verify_model.py`` and the Lab 9 grader (``coursekit.grading.checks.cards``) read cards with these functions;
 none of them raises for a broken card, they return what is wrong. A hand-in is hostile data, so the YAML
 metadata is refused before it is built when it is too long, uses anchors/aliases or nests too deep
 (:func:`yaml_shape_problem`).
@@ -25,7 +25,7 @@ import yaml
 
 from coursekit.errors import brief
 
-# Keys a card's metadata must have for the Hub to file the model correctly (Lab 8 and verify_model.py).
+# Keys a card's metadata must have for the Hub to file the model correctly (Lab 9 and verify_model.py).
 REQUIRED_METADATA = ["license", "base_model", "datasets", "language", "library_name", "pipeline_tag", "model-index"]
 # Sections a reader needs before trusting the model, with the fewest words that can say something useful.
 REQUIRED_SECTIONS = {"intended use": 20, "limitations": 30, "training data": 15, "evaluation": 10}

@@ -1,4 +1,4 @@
-"""Lesson layer (Lab 8): pushing a published folder to the Hugging Face Hub.
+"""Lesson layer (Lab 9): pushing a published folder to the Hugging Face Hub.
 
 A dry-run plan that works offline (every file with its size and sha256, and the huggingface_hub calls a
 push makes), the token a push would use, and a real push only when asked.

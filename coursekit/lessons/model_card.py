@@ -1,4 +1,4 @@
-"""Lesson layer (Lab 8): model cards written from a run's own ``metrics.json``.
+"""Lesson layer (Lab 9): model cards written from a run's own ``metrics.json``.
 
 A model card is the ``README.md`` of a model repository: YAML metadata between two ``---`` lines (licence,
 base model, datasets, and the evaluation results in the Hub's ``model-index`` format), then Markdown for

@@ -1,9 +1,9 @@
-"""Lesson layer (Lab 8): what a published folder holds, its manifest of checksums, and verifying it.
+"""Lesson layer (Lab 9): what a published folder holds, its manifest of checksums, and verifying it.
 
 The published folder holds the weights (``*.safetensors``), ``config.json`` with ``id2label``, the tokenizer
 files, ``training_config.json`` and ``metrics.json`` (no absolute paths), the card ``README.md`` and
 ``manifest.json`` with the sha256 and size of every other file. :func:`verify_model_dir` checks all of it;
-``verify_model.py`` and the Lab 8 grader (``coursekit.grading.checks.cards``) use these checks. Writing the
+``verify_model.py`` and the Lab 9 grader (``coursekit.grading.checks.cards``) use these checks. Writing the
 folder is :mod:`coursekit.lessons.publishing`.
 
     from coursekit.lessons.publish_checks import verify_model_dir

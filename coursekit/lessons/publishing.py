@@ -1,4 +1,4 @@
-"""Lesson layer (Lab 8): publishing a trained classifier as a shareable folder, and its versions.
+"""Lesson layer (Lab 9): publishing a trained classifier as a shareable folder, and its versions.
 
     from coursekit.lessons.publishing import prepare_model_dir
     from coursekit.lessons.publish_checks import verify_model_dir
@@ -221,7 +221,7 @@ def prepare_model_dir(
     """Write the shareable folder ``out`` from a run: files, portable JSON, the card, then the manifest.
 
     ``include_weights=False`` writes everything but the weights while the manifest still lists them (hashed
-    from the run): the Lab 8 hand-in. The folder is built under ``<out>.partial`` and renamed at the end,
+    from the run): the Lab 9 hand-in. The folder is built under ``<out>.partial`` and renamed at the end,
     so a failure never leaves a half-written version behind.
     """
     run = load_run(run_dir)

@@ -1,4 +1,4 @@
-"""Lesson layer (Lab 8, optional part): dynamic int8 quantisation of a saved classifier on CPU, measured honestly.
+"""Lesson layer (Lab 9, optional part): dynamic int8 quantisation of a saved classifier on CPU, measured honestly.
 
     from coursekit.lessons.quantization import compare_quantized
     report = compare_quantized("outputs/blankets_creek-minilm-l6")

@@ -32,7 +32,7 @@ from coursekit.trained_model import LAB4_MODEL_DIR
 MODELS_DIR_ENV = "COURSE_MODELS_DIR"
 FEEDBACK_FILE_ENV = "COURSE_APP_FEEDBACK"
 DEFAULT_FEEDBACK_FILE = OUTPUTS_DIR / "app_feedback.jsonl"
-# How deep below the models folder to look (outputs/lab-8-notebook/registry/trail-status/v1 is 4 deep).
+# How deep below the models folder to look (outputs/lab-9-notebook/registry/trail-status/v1 is 4 deep).
 MAX_MODEL_DEPTH = 4
 # A web page should not start an hour of work by accident; bigger files belong to batch_predict.py.
 MAX_UPLOAD_ROWS = 5000

@@ -1,9 +1,9 @@
-"""Lab 8: turn a training run into a folder you can share: weights, config, tokenizer, card and checksums.
+"""Lab 9: turn a training run into a folder you can share: weights, config, tokenizer, card and checksums.
 
     python examples/publishing/prepare_model.py outputs/blankets_creek-minilm-l6 --name trail-status
     python examples/publishing/prepare_model.py RUN_DIR --out published/trail-status \\
         --hub-model-id your-name/trail-status
-    python examples/publishing/prepare_model.py RUN_DIR --out handin/lab-8 --without-weights --card-notes notes.md
+    python examples/publishing/prepare_model.py RUN_DIR --out handin/lab-9 --without-weights --card-notes notes.md
 
 Without ``--out`` the folder is a new version in the registry: ``outputs/registry/<name>/v1/`` (then v2, ...)
 recorded in ``outputs/registry/<name>/versions.json``. The model card ``README.md`` is written from the
@@ -55,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--without-weights",
         action="store_true",
-        help="leave the weights out (the manifest still lists them): the Lab 8 hand-in",
+        help="leave the weights out (the manifest still lists them): the Lab 9 hand-in",
     )
     return parser
 

@@ -1,4 +1,4 @@
-"""Lab 8: push a published model folder to the Hugging Face Hub, or (the default) show exactly what would be pushed.
+"""Lab 9: push a published model folder to the Hugging Face Hub, or (the default) show exactly what would be pushed.
 
     python examples/publishing/push_model.py outputs/registry/trail-status/v1 --hub-model-id your-name/trail-status
     python examples/publishing/push_model.py outputs/registry/trail-status/v1 \\

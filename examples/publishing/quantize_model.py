@@ -1,4 +1,4 @@
-"""Lab 8 (optional): dynamic int8 quantisation of a trained classifier on CPU, before and after.
+"""Lab 9 (optional): dynamic int8 quantisation of a trained classifier on CPU, before and after.
 
     python examples/publishing/quantize_model.py outputs/blankets_creek-minilm-l6
     python examples/publishing/quantize_model.py RUN_DIR --threads 1 --json outputs/quantization.json

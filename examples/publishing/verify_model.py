@@ -1,7 +1,7 @@
-"""Lab 8: check a published model folder before anyone downloads it.
+"""Lab 9: check a published model folder before anyone downloads it.
 
     python examples/publishing/verify_model.py outputs/registry/blankets_creek-minilm-l6/v1
-    python examples/publishing/verify_model.py handin/lab-8 --without-weights
+    python examples/publishing/verify_model.py handin/lab-9 --without-weights
 
 Checks that every file has the size and sha256 that ``manifest.json`` lists (a changed file is caught),
 that no unlisted file crept in, that the model card's numbers, in its metadata and in its evaluation table,

@@ -1,4 +1,4 @@
-"""Instructor tools layer (the grader, Labs 1-8): lab specs and the check types they use.
+"""Instructor tools layer (the grader, Labs 1-9): lab specs and the check types they use.
 
 A spec (``coursekit/grading/specs/lab-N.yaml``) lists checks; each check has an ``id``, a ``type``, ``points``,
 an optional ``title`` and ``fix`` (the hint shown when it loses points) and type-specific fields. Every check type
@@ -9,7 +9,7 @@ files, whether it scores per claim, its documentation); ``labs/instructors.md`` 
 * :mod:`.tables`: CSV / JSON Lines tables, PNG charts, word counts, predictions against hidden answers.
 * :mod:`.json_checks`: one JSON file's keys, lists, arithmetic, rankings, rates and relations.
 * :mod:`.claims`: numbers that must agree with other files (recomputed metrics, counts, reports, logs).
-* :mod:`.cards`: Labs 7-8 model cards, manifests, label maps, portable paths, prediction records.
+* :mod:`.cards`: Labs 7-9 model cards, manifests, label maps, portable paths, prediction records.
 
 :mod:`.files` reads hand-in files as hostile data (bounded, every defect a :class:`FileProblem`), :mod:`.rules`
 holds the value rules, :mod:`.spec` loads and validates specs and hidden answers.

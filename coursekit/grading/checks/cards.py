@@ -1,6 +1,6 @@
-"""Instructor tools layer (the grader, Labs 1-8).
+"""Instructor tools layer (the grader, Labs 1-9).
 
-Check types of Labs 7-8: model cards, manifests, label maps, portable paths, prediction records.
+Check types of Labs 7-9: model cards, manifests, label maps, portable paths, prediction records.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from coursekit.lessons.publish_checks import (
 
 
 def read_model_card(ctx: Context, name: str) -> FrontMatter:
-    """A hand-in model card split into metadata and body, once per submission (Lab 8)."""
+    """A hand-in model card split into metadata and body, once per submission (Lab 9)."""
 
     return ctx.files.memo(("model_card", name), lambda: split_front_matter(ctx.files.text(name), name))
 

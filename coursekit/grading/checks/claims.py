@@ -1,4 +1,4 @@
-"""Instructor tools layer (the grader, Labs 1-8).
+"""Instructor tools layer (the grader, Labs 1-9).
 
 Check types whose numbers must agree with other files: recomputed metrics, counts, reports, logs.
 """

@@ -1,4 +1,4 @@
-"""Instructor tools layer (the grader, Labs 1-8): reading a hand-in's files as hostile data.
+"""Instructor tools layer (the grader, Labs 1-9): reading a hand-in's files as hostile data.
 
 Every reader turns a bad file into :class:`FileProblem` (which costs only the checks that read that file) and
 bounds what it parses: CSV headers that repeat after stripping, JSON nested deeper than ``MAX_JSON_DEPTH``

@@ -1,4 +1,4 @@
-"""Instructor tools layer (the grader, Labs 1-8).
+"""Instructor tools layer (the grader, Labs 1-9).
 
 Check types on one JSON file: keys, lists, arithmetic, rankings, rates and relations.
 """

@@ -1,4 +1,4 @@
-"""Instructor tools layer (the grader, Labs 1-8): the one registry of check types.
+"""Instructor tools layer (the grader, Labs 1-9): the one registry of check types.
 
 Each check type is a function ``(check, ctx) -> Outcome`` declared once with :func:`check`::
 

@@ -1,4 +1,4 @@
-"""Instructor tools layer (the grader, Labs 1-8).
+"""Instructor tools layer (the grader, Labs 1-9).
 
 Value rules shared by CSV columns and JSON keys, and lookups into a hand-in's JSON.
 """

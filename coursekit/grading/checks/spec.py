@@ -1,4 +1,4 @@
-"""Instructor tools layer (the grader, Labs 1-8).
+"""Instructor tools layer (the grader, Labs 1-9).
 
 Lab specs (``specs/lab-N.yaml``) and hidden answers: loading and validating them.
 """

@@ -1,4 +1,4 @@
-"""Lab 8: model cards from metrics.json, manifests, versions, the Hub dry run, quantisation (examples/publishing)."""
+"""Lab 9: model cards from metrics.json, manifests, versions, the Hub dry run, quantisation (examples/publishing)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from helpers import run_script
-from test_grade_lab8 import fake_run_dir
+from test_grade_lab9 import fake_run_dir
 
 from coursekit.lessons.card_checks import (
     REQUIRED_METADATA,

@@ -1,4 +1,4 @@
-"""The Lab 8 spec: the reference hand-in scores 100, and each broken variant loses exactly its rubric points.
+"""The Lab 9 spec: the reference hand-in scores 100, and each broken variant loses exactly its rubric points.
 
 The hand-ins are made by ``prepare_model_dir`` from a small fake run (the grader never loads weights), so
 these tests need no trained model.
@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from grading_builders import NOTES, edit_json, fake_run_dir, lab8_handin, lost, rehash
+from grading_builders import NOTES, edit_json, fake_run_dir, lab9_handin, lost, rehash
 
 from coursekit.grading.checks import load_spec
 from coursekit.grading.grade import grade_entry
@@ -17,13 +17,13 @@ from coursekit.lessons.publishing import prepare_model_dir
 
 
 def grade(folder: Path):
-    """Grade a folder with the Lab 8 spec (no hidden answers)."""
-    return grade_entry(folder, load_spec(8), None)
+    """Grade a folder with the Lab 9 spec (no hidden answers)."""
+    return grade_entry(folder, load_spec(9), None)
 
 
 def test_spec_totals_100_and_reference_handin_scores_full_marks(tmp_path):
-    assert load_spec(8)["max_points"] == 100
-    folder = lab8_handin(tmp_path)
+    assert load_spec(9)["max_points"] == 100
+    folder = lab9_handin(tmp_path)
     assert sorted(p.name for p in folder.iterdir()) == [
         "README.md",
         "config.json",
@@ -39,7 +39,7 @@ def test_spec_totals_100_and_reference_handin_scores_full_marks(tmp_path):
 
 def test_handing_in_the_weights_too_is_fine(tmp_path):
     run = fake_run_dir(tmp_path / "run")
-    folder = prepare_model_dir(run, tmp_path / "lab-8", failure_notes=NOTES).folder
+    folder = prepare_model_dir(run, tmp_path / "lab-9", failure_notes=NOTES).folder
     assert (folder / "model.safetensors").is_file()
     assert grade(folder).points == 100
 
@@ -119,7 +119,7 @@ def tampered_tokenizer(folder):
     ids=lambda v: getattr(v, "__name__", None) if callable(v) else None,
 )
 def test_broken_variants_lose_exactly_their_points(tmp_path, breaks, rehashed, expected):
-    folder = lab8_handin(tmp_path)
+    folder = lab9_handin(tmp_path)
     breaks(folder)
     if rehashed:
         rehash(folder)
@@ -127,14 +127,14 @@ def test_broken_variants_lose_exactly_their_points(tmp_path, breaks, rehashed, e
 
 
 def test_card_without_own_failure_notes_loses_10(tmp_path):
-    result = grade(lab8_handin(tmp_path, notes=None))
+    result = grade(lab9_handin(tmp_path, notes=None))
     assert lost(result) == {"card_failure_notes": 10}
     check = next(c for c in result.checks if c.check_id == "card_failure_notes")
     assert "no section headed `Known failure cases`" in check.message and "--card-notes" in check.message
 
 
 def test_feedback_names_the_number_and_the_file(tmp_path):
-    folder = lab8_handin(tmp_path)
+    folder = lab9_handin(tmp_path)
     raise_accuracy(folder)
     messages = {c.check_id: c.message for c in grade(folder).checks}
     assert "`accuracy` is 0.9333 but metrics.json says test.accuracy = 0.99" in messages["card_numbers_metadata"]
@@ -143,7 +143,7 @@ def test_feedback_names_the_number_and_the_file(tmp_path):
 
 
 def test_missing_card_loses_every_card_check_and_the_manifest_hashes(tmp_path):
-    folder = lab8_handin(tmp_path)
+    folder = lab9_handin(tmp_path)
     (folder / "README.md").unlink()
     result = grade(folder)
     assert lost(result) == {
@@ -158,5 +158,5 @@ def test_missing_card_loses_every_card_check_and_the_manifest_hashes(tmp_path):
 
 
 def test_notes_over_300_words_lose_their_points(tmp_path):
-    result = grade(lab8_handin(tmp_path, notes="word " * 301))
+    result = grade(lab9_handin(tmp_path, notes="word " * 301))
     assert lost(result) == {"card_failure_notes": 10}
