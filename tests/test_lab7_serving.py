@@ -1,4 +1,4 @@
-"""Lab 7: coursekit.inference, the batch script, the throughput benchmark and the FastAPI service.
+"""Labs 7-8: coursekit.inference, the batch script, the throughput benchmark (Lab 7) and the FastAPI service (Lab 8).
 
 The service is tested twice: the app of ``coursekit.serving.create_app`` in-process with FastAPI's TestClient,
 and ``examples/serving/service.py`` as a real uvicorn process on a free 127.0.0.1 port hit over HTTP (start-up

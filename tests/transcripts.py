@@ -89,7 +89,7 @@ def ask(method: str, path: str, body: str | None) -> str:
 
 
 def serve_and_ask() -> str:
-    """Lab 7 exercise 9: start the service, send the four curl requests of the lab, stop it; its log, then answers."""
+    """Lab 8 exercise 2: start the service, send the four curl requests of the lab, stop it; its log, then answers."""
     args = ("examples/serving/service.py", "--model-dir", LAB4_RUN, "--port", str(SERVICE_PORT))
     env = {**os.environ, "TRANSFORMERS_VERBOSITY": "error"}
     server = subprocess.Popen(
@@ -169,7 +169,7 @@ TRANSCRIPT_STEPS: dict[str, list[Step | tuple[tuple[str, ...], dict[str, str]]]]
             "--overwrite",
         )
     ],
-    "lab-7-service": [serve_and_ask],
+    "lab-8-service": [serve_and_ask],
     "lab-7-throughput": [("examples/benchmark/inference_throughput.py", "--also-sorted")],
     "lab-9-prepare-verify": [
         lambda: set_aside(REGISTRY),

@@ -1,4 +1,4 @@
-"""The parts of the Lab 7 Streamlit app that do not need Streamlit: settings, finding models, reading
+"""The parts of the Lab 8 Streamlit app that do not need Streamlit: settings, finding models, reading
 uploads, feedback, history statistics. Keeping them here keeps ``app.py`` about the page, and lets the
 tests check them directly.
 

@@ -1,4 +1,4 @@
-"""Lab 7: a web service (FastAPI) that classifies texts with a saved model: POST /predict, GET /health, GET /model.
+"""Lab 8: a web service (FastAPI) that classifies texts with a saved model: POST /predict, GET /health, GET /model.
 
 Start it from the project root (either command; the model is loaded once, at start-up):
 

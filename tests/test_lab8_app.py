@@ -1,4 +1,4 @@
-"""Lab 7 Part C: the Streamlit app (examples/app/app.py and app_helpers.py).
+"""Lab 8 Part C: the Streamlit app (examples/app/app.py and app_helpers.py).
 
 Three layers: the helpers directly (no model), the app in-process with ``streamlit.testing.v1.AppTest``
 (type, click, upload, read the page), and once the real app in headless Chromium over HTTP. Tests that
@@ -479,5 +479,5 @@ def test_app_in_a_real_browser(browser, streamlit_url, trained_model_dir, tmp_pa
     assert re.search(rf"\b{upload_limit_mb()}\s?MB per file", uploader.text), uploader.text
     # The run is over when Streamlit's "running" indicator has gone (then the screenshot shows the final page).
     wait.until(ec.invisibility_of_element_located((By.CSS_SELECTOR, "[data-testid='stStatusWidget']")))
-    assert browser.save_screenshot(str(tmp_path / "lab-7-app.png"))
-    assert (tmp_path / "lab-7-app.png").stat().st_size > 10_000
+    assert browser.save_screenshot(str(tmp_path / "lab-8-app.png"))
+    assert (tmp_path / "lab-8-app.png").stat().st_size > 10_000
