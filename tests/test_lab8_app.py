@@ -1,4 +1,4 @@
-"""Lab 8 Part C: the Streamlit app (examples/app/app.py and app_helpers.py).
+"""Lab 8 Part B: the Streamlit app (examples/app/app.py and app_helpers.py).
 
 Three layers: the helpers directly (no model), the app in-process with ``streamlit.testing.v1.AppTest``
 (type, click, upload, read the page), and once the real app in headless Chromium over HTTP. Tests that

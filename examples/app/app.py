@@ -1,4 +1,4 @@
-"""Lab 8 Part C: a Streamlit app that classifies trail posts (or e-mails) with a model you trained.
+"""Lab 8 Part B: a Streamlit app that classifies trail posts (or e-mails) with a model you trained.
 
     streamlit run examples/app/app.py                      # models from outputs/, then open http://localhost:8501
     streamlit run examples/app/app.py -- --models-dir outputs/lab-6 --feedback-file outputs/my_feedback.jsonl
