@@ -398,3 +398,55 @@ def markdown_table(rows: Sequence[dict[str, Any]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(row[key]) for key in header) + " |" for row in rows]
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------------
+# A small, reproducible stand-in for real traffic and real people (the notebook and the tests share it)
+# ---------------------------------------------------------------------------------------------------
+
+# A feature shipped after the training data was collected: words the model has never seen.
+NEW_TOPIC = [
+    ("The new e-bike mode shows my motor battery at 0% the whole ride.", "bug_report"),
+    ("E-bike mode keeps resetting the assist level to eco after every stop.", "bug_report"),
+    ("Could e-bike mode warn me before the motor battery runs out?", "feature_request"),
+    ("Please let me export e-bike assist data to Strava.", "feature_request"),
+    ("Why was I billed extra for e-bike mode? I thought it came with Pro.", "billing"),
+    ("The e-bike range estimate was spot on today, brilliant work!", "praise"),
+    ("Is e-bike mode allowed on the Rope Mill trails, or are e-bikes banned there?", "other"),
+    ("Does e-bike mode share my motor data with the bike maker?", "other"),
+]
+
+
+def simulated_traffic(work_dir: Path, rows: int = 40, seed: int = 7) -> pd.DataFrame:
+    """Messages a deployed model meets, with the label a person would give: new messages from the data generator
+    (another seed, cleaned: a few repeat texts of the training data, as real traffic does) and :data:`NEW_TOPIC`."""
+    import subprocess
+    import sys
+
+    raw = work_dir / f"generated-seed-{seed}.jsonl"
+    if not raw.is_file():
+        work_dir.mkdir(parents=True, exist_ok=True)
+        command = [sys.executable, str(DATA_DIR / "generate_feedback.py"), "--seed", str(seed), "--output", str(raw)]
+        subprocess.run(command, check=True, capture_output=True)
+    frame, _ = clean_feedback(raw)
+    new_topic = pd.DataFrame([{"id": f"new-{i + 1}", "text": t, "label": lab} for i, (t, lab) in enumerate(NEW_TOPIC)])
+    return pd.concat([frame.head(rows), new_topic], ignore_index=True)
+
+
+def simulated_corrections(
+    traffic: pd.DataFrame, predicted: Sequence[str], test: pd.DataFrame
+) -> list[tuple[str, str, str]]:
+    """What people do in the app, as ``(user, text, right label)`` in order: ana corrects every wrong prediction;
+    ben disagrees with her on the first one (a tie: left for a person) and cy sides with her on the second (2 to 1);
+    ben also "corrects" a text of the frozen test split (never used)."""
+    wrong = [(t, lab) for t, lab, p in zip(traffic["text"], traffic["label"], predicted) if p != lab]
+    actions = [("ana", text, label) for text, label in wrong]
+    others = list(FEEDBACK_LABELS)
+    if wrong:
+        text, label = wrong[0]
+        actions.append(("ben", text, next(o for o in others if o != label)))
+    if len(wrong) > 1:
+        actions.append(("cy", wrong[1][0], wrong[1][1]))
+    first_test = test.iloc[0]
+    actions.append(("ben", str(first_test["text"]), next(o for o in others if o != first_test["label"])))
+    return actions
