@@ -331,3 +331,22 @@ def test_retrain_says_what_to_run_first(tmp_path, capsys):
     with pytest.raises(SystemExit):
         retrain.main(["--data-dir", str(tmp_path / "data"), "--registry", str(tmp_path / "registry")])
     assert "to improve on. Run examples/feedback/train.py" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_the_service_logs_every_prediction_it_serves(tmp_path, trained_model_dir):
+    from fastapi.testclient import TestClient
+
+    from coursekit.serving import create_app
+
+    log = RotatingLog(tmp_path / "log.jsonl", max_bytes=100_000)
+    with TestClient(create_app(trained_model_dir, threshold=0.9, prediction_log=log)) as client:
+        answer = client.post("/predict", json={"texts": ["Blankets Creek is open!", "Closed after the storm."]})
+        assert answer.status_code == 200
+        assert client.post("/predict", json={"texts": []}).status_code == 422  # refused requests are not logged
+    served = answer.json()["predictions"]
+    records = log.read().records
+    assert [(r["source"], r["text"], r["label"], r["confidence"]) for r in records] == [
+        ("service", p["text"], p["label"], p["confidence"]) for p in served
+    ]
+    assert records[0]["model_version"].startswith(trained_model_dir.name + "@")
