@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from helpers import import_script
+from helpers import import_script, run_script
 
 from coursekit.app_card import APP_CARD_FILE, AppCard, read_app_card, write_app_card
 from coursekit.errors import CourseError
@@ -350,3 +350,30 @@ def test_the_service_logs_every_prediction_it_serves(tmp_path, trained_model_dir
         ("service", p["text"], p["label"], p["confidence"]) for p in served
     ]
     assert records[0]["model_version"].startswith(trained_model_dir.name + "@")
+
+
+@pytest.mark.slow
+def test_scripts_run_as_subprocesses(tmp_path):
+    """One real run of each script from another folder: train.py publishes v1 (the cached run), the monitor reads a
+    log, and retrain.py without corrections says what to do."""
+    registry = str(tmp_path / "registry")
+    trained = run_script("examples/feedback/train.py", "--registry", registry, "--skip-baselines", cwd=tmp_path)
+    assert trained.returncode == 0, trained.stderr
+    assert "published as product-feedback v1" in trained.stdout
+    assert fp.production_version(fp.REGISTRY_NAME, tmp_path / "registry") == "v1"
+    again = run_script("examples/feedback/train.py", "--registry", registry, "--skip-baselines", cwd=tmp_path)
+    assert "already published as product-feedback v1" in again.stdout  # a version is never made twice
+
+    RotatingLog(tmp_path / "log.jsonl").append(logged("the app crashes on my ebike", "bug", 0.95))
+    TRAINING.to_csv(tmp_path / "train.csv", index=False)
+    monitored = run_script(
+        "examples/feedback/monitor.py", "--log", "log.jsonl", "--training-data", "train.csv", "--output", "out",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert monitored.returncode == 0, monitored.stderr
+    assert "| ebike | 1 |" in monitored.stdout and (tmp_path / "out" / "drift.png").is_file()
+
+    missing = run_script(
+        "examples/feedback/retrain.py", "--corrections", "none.jsonl", "--registry", registry, cwd=tmp_path
+    )
+    assert missing.returncode == 2 and missing.stderr.startswith("error: no corrections file at")
