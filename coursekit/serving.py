@@ -31,6 +31,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from coursekit.feedback_log import RotatingLog, model_version, prediction_log_from_env, prediction_record
 from coursekit.inference import DEFAULT_THRESHOLD, Classifier, check_threshold, invalid_character, load_classifier
 from coursekit.models import require_model_dir
 
@@ -215,10 +216,17 @@ class BodySizeLimit:
 
 
 def create_app(
-    model_dir: str | Path | None = None, threshold: float | None = DEFAULT_THRESHOLD, device: str | None = None
+    model_dir: str | Path | None = None,
+    threshold: float | None = DEFAULT_THRESHOLD,
+    device: str | None = None,
+    prediction_log: RotatingLog | None = None,
 ) -> FastAPI:
-    """The FastAPI app; the model is loaded once when the app starts (lifespan), not per request."""
+    """The FastAPI app; the model is loaded once when the app starts (lifespan), not per request.
+
+    Every prediction served is appended to ``prediction_log`` (default: ``$COURSE_PREDICTION_LOG``, else none).
+    """
     check_threshold(threshold)
+    log = prediction_log or prediction_log_from_env()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -257,6 +265,9 @@ def create_app(
         """Classify one text or a list; confidence below the threshold gives the label 'needs review'."""
         threshold = body.threshold if body.threshold is not None else request.app.state.threshold
         predictions = classifier(request).predict(body.texts, threshold=threshold)
+        if log is not None:
+            version = model_version(classifier(request).model_dir)
+            log.append_many(prediction_record(p, version, "service", threshold) for p in predictions)
         return {
             "model": classifier(request).model_dir.name,
             "threshold": threshold,

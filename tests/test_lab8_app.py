@@ -295,7 +295,7 @@ def test_app_classifies_a_post_and_lists_the_model(app, trained_model_dir):
 
     app.text_area(key="text").input("   ")
     app.button(key="classify").click().run()
-    assert app.warning[0].value == "Type or paste a post first."
+    assert app.warning[0].value == "Type or paste a trail post first."  # the item named by the model's app card
     assert len(app.session_state.history) == 2
 
 
@@ -465,7 +465,7 @@ def test_app_in_a_real_browser(browser, streamlit_url, trained_model_dir, tmp_pa
 
     browser.get(streamlit_url)
     wait = WebDriverWait(browser, PAGE_TIMEOUT)
-    box = wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, "textarea[aria-label='Post or email']")))
+    box = wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, "textarea[aria-label='Trail post']")))
     box.send_keys(OPEN_POST)
     box.send_keys(Keys.CONTROL, Keys.ENTER)  # st.text_area sends its value on Ctrl+Enter (or when it loses focus)
     wait.until(ec.element_to_be_clickable((By.XPATH, "//button[.//p[text()='Classify']]"))).click()

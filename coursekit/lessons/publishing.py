@@ -8,9 +8,9 @@
 A training run's folder holds things that should not be shared (a pickled ``training_args.bin``, the test
 posts with their predictions, absolute paths of your machine) and lacks what a reader needs (a model card).
 The published folder holds exactly: the weights (``*.safetensors``), ``config.json`` with ``id2label``,
-the tokenizer files, ``training_config.json`` and ``metrics.json`` (absolute paths made relative, the base
-model named by its Hub id and package, numbers unchanged), the card ``README.md`` written from
-``metrics.json``, and ``manifest.json`` with the sha256 and size of every other file.
+the tokenizer files, ``app_card.json`` when the run has one, ``training_config.json`` and ``metrics.json``
+(absolute paths made relative, the base model named by its Hub id and package, numbers unchanged), the card
+``README.md`` written from ``metrics.json``, and ``manifest.json`` with the sha256 and size of every other file.
 
 Versions are folders that never change once written: ``outputs/registry/<name>/v1/``, ``v2/``, ... with
 ``outputs/registry/<name>/versions.json`` recording each one (the Hub does the same with git tags).
@@ -30,6 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from coursekit.app_card import APP_CARD_FILE
 from coursekit.errors import CourseError
 from coursekit.lessons.hub_upload import check_repo_id
 from coursekit.lessons.model_card import CardInputs, render_model_card
@@ -133,7 +134,10 @@ def shareable_files(folder: Path) -> tuple[list[str], dict[str, str]]:
     """The run files a published folder copies as they are, and the others with the reason each is left out."""
     copied, left_out = [], {}
     for path in sorted(folder.iterdir()):
-        if path.is_file() and (is_weight_file(path.name) or path.name in TOKENIZER_FILES or path.name == CONFIG):
+        # The app card (title, example texts) travels with the model, so the app presents a published version too.
+        if path.is_file() and (
+            is_weight_file(path.name) or path.name in TOKENIZER_FILES or path.name in (CONFIG, APP_CARD_FILE)
+        ):
             copied.append(path.name)
         elif path.name not in (METRICS, TRAINING_CONFIG, CARD, MANIFEST):
             left_out[path.name + ("/" if path.is_dir() else "")] = LEFT_OUT_REASONS.get(

@@ -1,4 +1,4 @@
-"""Lab 8 Part B: a Streamlit app that classifies trail posts (or e-mails) with a model you trained.
+"""Lab 8 Part B: a Streamlit app that classifies texts with any model you trained (trail posts, e-mails, feedback...).
 
     streamlit run examples/app/app.py                      # models from outputs/, then open http://localhost:8501
     streamlit run examples/app/app.py -- --models-dir outputs/lab-6 --feedback-file outputs/my_feedback.jsonl
@@ -7,7 +7,11 @@
 Pick a model in the sidebar (every folder under the models folder with config.json and metrics.json), type
 a post and press Classify, or upload a CSV to score every row and download the results (at most 10 MB: the
 limit is ``server.maxUploadSize`` in examples/app/.streamlit/config.toml, which Streamlit reads). Mark a
-prediction correct or wrong: each answer is appended to the feedback file (default outputs/app_feedback.jsonl).
+prediction correct or wrong: each answer is appended to the feedback file (default outputs/app_feedback.jsonl),
+with your name and the model version, for examples/feedback/retrain.py. Every prediction is also written to the
+prediction log (default outputs/prediction_log.jsonl, rotated; COURSE_PREDICTION_LOG or --prediction-log) that
+examples/feedback/monitor.py reads. The title, the hint and the example texts come from the model's own
+app_card.json (coursekit.app_card), so one app presents every model.
 
 How Streamlit works: every click reruns this whole file from the top. What must survive a rerun lives in
 ``st.session_state`` (the history, the last batch result); the model is loaded once per server process by
@@ -26,14 +30,18 @@ import streamlit as st
 from app_helpers import (
     MAX_UPLOAD_ROWS,
     UPLOAD_TYPES,
+    AppSettings,
     ModelEntry,
     append_feedback,
+    card_caption,
     check_upload_size,
     default_model_index,
+    example_label,
     feedback_record,
     find_models,
     history_entry,
     history_stats,
+    log_predictions,
     predict_with_progress,
     read_upload,
     results_frame,
@@ -42,6 +50,7 @@ from app_helpers import (
     upload_texts,
 )
 
+from coursekit.app_card import AppCard, read_app_card
 from coursekit.errors import CourseError
 from coursekit.inference import DEFAULT_BATCH_SIZE, DEFAULT_THRESHOLD, NEEDS_REVIEW, Classifier, load_classifier
 from coursekit.logs import quiet_libraries
@@ -91,6 +100,7 @@ def sidebar(models: list[ModelEntry], feedback_file: Path) -> tuple[ModelEntry, 
         help="Predictions less confident than this are "
         f"labelled '{NEEDS_REVIEW}' for a person to check. 0 turns this off.",
     )
+    st.sidebar.text_input("Your name (saved with your feedback)", value="anonymous", key="user")
     st.sidebar.caption(f"Feedback is appended to `{shown_path(feedback_file)}`")
     return model, threshold
 
@@ -125,30 +135,49 @@ def feedback_buttons(entry: dict, feedback_file: Path) -> None:
         verdict = (False, true_label)
     else:
         return
-    append_feedback(feedback_file, feedback_record(entry, *verdict))
+    append_feedback(feedback_file, feedback_record(entry, *verdict, user=st.session_state.get("user", "")))
     entry["feedback"] = "correct" if verdict[0] else f"wrong, is {verdict[1]}"
     st.rerun()  # draw the page again, now with the thank-you note instead of the buttons
 
 
-def single_text_tab(classifier: Classifier, model: ModelEntry, threshold: float, feedback_file: Path) -> None:
-    """One post: text box, Classify button, the result and the feedback buttons."""
-    text = st.text_area(
-        "Post or email", key="text", height=120, placeholder="Blankets Creek is open today, trails are dry and fast!"
-    )
+def use_example(text: str) -> None:
+    """Button callback: put an example into the text box (callbacks run before the page is drawn again)."""
+    st.session_state.text = text
+
+
+def example_buttons(card: AppCard) -> None:
+    """One button per example text of the model's card."""
+    if not card.examples:
+        return
+    row = st.container(horizontal=True)
+    row.caption("Try an example:")
+    for number, example in enumerate(card.examples):
+        row.button(
+            example_label(example), key=f"example_{number}", on_click=use_example, args=(example,), help=example
+        )
+
+
+def single_text_tab(
+    classifier: Classifier, model: ModelEntry, card: AppCard, threshold: float, settings: AppSettings
+) -> None:
+    """One text: examples, text box, Classify button, the result and the feedback buttons."""
+    example_buttons(card)
+    text = st.text_area(card.item.capitalize(), key="text", height=120, placeholder=card.hint(model.labels))
     if st.button("Classify", key="classify", type="primary"):
         if not text.strip():
-            st.warning("Type or paste a post first.")
+            st.warning(f"Type or paste a {card.item} first.")
         else:
             prediction = classifier.predict(text, threshold=threshold)[0]
+            log_predictions(settings.prediction_log, [prediction], model.path, threshold)
             st.session_state.history.append(history_entry(prediction, model))
     if st.session_state.history:
         last = st.session_state.history[-1]
         st.caption(f"Result for the last text you classified (model {last['model']}):")
         show_result(last)
-        feedback_buttons(last, feedback_file)
+        feedback_buttons(last, settings.feedback_file)
 
 
-def batch_tab(classifier: Classifier, threshold: float) -> None:
+def batch_tab(classifier: Classifier, threshold: float, prediction_log: Path) -> None:
     """A whole file: upload, score with a progress bar, show and download the results."""
     limit_mb = st.get_option("server.maxUploadSize")  # examples/app/.streamlit/config.toml
     upload = st.file_uploader(
@@ -172,6 +201,7 @@ def batch_tab(classifier: Classifier, threshold: float) -> None:
             bar.progress(done / total, text=f"{done}/{total} texts")
 
         predictions = predict_with_progress(classifier, texts, threshold, DEFAULT_BATCH_SIZE, show_progress)
+        log_predictions(prediction_log, predictions, classifier.model_dir, threshold)
         ids = frame["id"].tolist() if "id" in frame.columns else None
         st.session_state.batch = {"name": upload.name, "results": results_frame(predictions, classifier.labels, ids)}
     if st.session_state.batch:
@@ -210,24 +240,27 @@ def history_tab() -> None:
 
 def main() -> None:
     """Build the page; Streamlit calls this on every rerun."""
-    st.set_page_config(page_title="Trail post classifier", page_icon=":material/forest:", layout="wide")
+    st.set_page_config(page_title="Text classifier", page_icon=":material/forest:", layout="wide")
     st.html(STYLE_FILE)  # a .css Path is wrapped in <style> and takes no space on the page
     st.session_state.setdefault("history", [])
     st.session_state.setdefault("batch", None)
     settings = settings_from_process()
-    st.title("Trail post classifier")
     try:
         models = find_models(settings.models_dir)
         model, threshold = sidebar(models, settings.feedback_file)
+        card = read_app_card(model.path)
+        st.title(card.title)
+        st.caption(card_caption(card, model.labels))
         classifier = get_classifier(str(model.path))
     except CourseError as exc:
+        st.title("Text classifier")
         st.error(str(exc))
         st.stop()
-    one, batch, history = st.tabs(["One post", "Batch file", "History"])
+    one, batch, history = st.tabs([f"One {card.item}", "Batch file", "History"])
     with one:
-        single_text_tab(classifier, model, threshold, settings.feedback_file)
+        single_text_tab(classifier, model, card, threshold, settings)
     with batch:
-        batch_tab(classifier, threshold)
+        batch_tab(classifier, threshold, settings.prediction_log)
     with history:
         history_tab()
     st.html(f'<div class="app-footer">Model {html.escape(shown_path(model.path))} on {classifier.device}</div>')

@@ -16,13 +16,22 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
 
+from coursekit.app_card import AppCard
 from coursekit.data import READERS, read_table, require_texts
 from coursekit.errors import CourseError
+from coursekit.feedback_log import (
+    PREDICTION_LOG_ENV,
+    RotatingLog,
+    append_jsonl,
+    correction_record,
+    model_version,
+    prediction_record,
+)
 from coursekit.inference import Classifier, Prediction, flat_record
 from coursekit.paths import OUTPUTS_DIR, PROJECT_ROOT, shown_path
 from coursekit.trained_model import LAB4_MODEL_DIR
@@ -32,6 +41,10 @@ from coursekit.trained_model import LAB4_MODEL_DIR
 MODELS_DIR_ENV = "COURSE_MODELS_DIR"
 FEEDBACK_FILE_ENV = "COURSE_APP_FEEDBACK"
 DEFAULT_FEEDBACK_FILE = OUTPUTS_DIR / "app_feedback.jsonl"
+# Every prediction the app serves, with its confidence (read by examples/feedback/monitor.py); rotated, bounded.
+DEFAULT_PREDICTION_LOG = OUTPUTS_DIR / "prediction_log.jsonl"
+# Example texts on buttons are cut to this many characters (the whole text goes into the box).
+EXAMPLE_LABEL_CHARS = 48
 # How deep below the models folder to look (outputs/lab-9-notebook/registry/trail-status/v1 is 4 deep).
 MAX_MODEL_DEPTH = 4
 # A web page should not start an hour of work by accident; bigger files belong to batch_predict.py.
@@ -49,6 +62,7 @@ class AppSettings:
 
     models_dir: Path
     feedback_file: Path
+    prediction_log: Path = DEFAULT_PREDICTION_LOG
 
 
 @dataclass(frozen=True)
@@ -77,8 +91,15 @@ def app_settings(argv: Sequence[str], environ: Mapping[str, str]) -> AppSettings
     parser.add_argument(
         "--feedback-file", type=Path, default=Path(environ.get(FEEDBACK_FILE_ENV, DEFAULT_FEEDBACK_FILE))
     )
+    parser.add_argument(
+        "--prediction-log", type=Path, default=Path(environ.get(PREDICTION_LOG_ENV, DEFAULT_PREDICTION_LOG))
+    )
     args, _ = parser.parse_known_args(list(argv))
-    return AppSettings(models_dir=absolute(args.models_dir), feedback_file=absolute(args.feedback_file))
+    return AppSettings(
+        models_dir=absolute(args.models_dir),
+        feedback_file=absolute(args.feedback_file),
+        prediction_log=absolute(args.prediction_log),
+    )
 
 
 def absolute(path: Path) -> Path:
@@ -217,6 +238,7 @@ def history_entry(prediction: Prediction, model: ModelEntry) -> dict:
         "time": datetime.now().strftime("%H:%M:%S"),
         "model": model.name,
         "model_dir": str(model.path),
+        "model_version": model_version(model.path),
         "text": prediction.text,
         "label": prediction.label,
         "predicted_label": prediction.predicted_label,
@@ -238,26 +260,41 @@ def history_stats(history: list[dict]) -> dict:
     }
 
 
-def feedback_record(entry: dict, correct: bool, true_label: str) -> dict:
-    """One line of the feedback file: what the model said, and what the person says is right."""
-    return {
-        "time": datetime.now(UTC).isoformat(timespec="seconds"),
-        "model": entry["model"],
-        "model_dir": entry["model_dir"],
-        "text": entry["text"],
-        "label": entry["label"],
-        "predicted_label": entry["predicted_label"],
-        "confidence": entry["confidence"],
-        "correct": correct,
-        "true_label": true_label,
-    }
+def feedback_record(entry: dict, correct: bool, true_label: str, user: str = "anonymous") -> dict:
+    """One line of the feedback file: what the model said, and what the person (``user``) says is right.
+
+    The core of the record (who, when, text, predicted, corrected, model version) is
+    :func:`coursekit.feedback_log.correction_record`, which ``examples/feedback/retrain.py`` reads back.
+    """
+    corrected = entry["predicted_label"] if correct else true_label
+    record = correction_record(
+        entry["text"], entry["predicted_label"], corrected, entry["model_version"], user, entry["confidence"]
+    )
+    return {**record, "model": entry["model"], "model_dir": entry["model_dir"], "label": entry["label"]}
 
 
 def append_feedback(path: Path, record: dict) -> None:
     """Append one JSON line to ``path`` (never rewrite it: earlier feedback is training data for later)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", encoding="utf-8") as handle:
-        handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    append_jsonl(path, record)
+
+
+def log_predictions(log_file: Path, predictions: list[Prediction], model_dir: Path, threshold: float) -> None:
+    """Add the app's predictions to the prediction log (the monitor's input); a full log rotates, never grows."""
+    version = model_version(model_dir)
+    RotatingLog(log_file).append_many(prediction_record(p, version, "app", threshold) for p in predictions)
+
+
+def example_label(text: str, limit: int = EXAMPLE_LABEL_CHARS) -> str:
+    """An example text short enough for a button: cut at a word boundary, with an ellipsis."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(",.;:") + "…"
+
+
+def card_caption(card: AppCard, labels: list[str]) -> str:
+    """The line under the title: the card's description, else what the model sorts into which labels."""
+    return card.description or f"Sorts each {card.item} into one of: {', '.join(labels)}."
 
 
 def settings_from_process() -> AppSettings:

@@ -11,6 +11,9 @@ Without --model-dir or MODEL_DIR it serves the Lab 4 model (outputs/blankets_cre
     curl localhost:8000/model
     curl -X POST localhost:8000/predict -H 'Content-Type: application/json' -d '{"texts": ["Blankets is open!"]}'
 
+With COURSE_PREDICTION_LOG=outputs/prediction_log.jsonl set, every prediction served is appended to that log
+(rotated, at most 5 MB; coursekit.feedback_log), which examples/feedback/monitor.py reads.
+
 Open http://localhost:8000/docs for the interactive API documentation. The app itself (the endpoints, the request
 model with its limits, the 413 for an oversized body) is ``create_app`` in coursekit/serving.py: read it next to
 this file. A request with an empty, invalid or too long text, too many texts or a threshold that is not a number
