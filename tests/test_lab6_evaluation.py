@@ -102,6 +102,28 @@ def test_majority_baseline_on_the_course_split_is_the_graded_number():
     assert summary_scores(y_test, ["collision"] * 150) == {"accuracy": 0.26, "f1_macro": 0.0688, "f1_weighted": 0.1073}
 
 
+@pytest.mark.parametrize(
+    "notebook", ["notebooks/lab-6-evaluation-error-analysis.ipynb", "solutions/lab-6/solution.ipynb"]
+)
+def test_the_email_run_truncates_at_most_five_percent_of_the_emails(notebook):
+    """Lab 2's rule for the Lab 6 run's max_length (96 cut 224 of 1000 emails; the lab measures what that cost)."""
+    import re
+
+    from transformers import AutoTokenizer
+
+    from coursekit.lessons.text import count_tokens, token_length_stats
+    from coursekit.models import resolve_model
+    from coursekit.paths import PROJECT_ROOT
+
+    cells = json.loads((PROJECT_ROOT / notebook).read_text(encoding="utf-8"))["cells"]
+    settings = next("".join(c["source"]) for c in cells if "TRAINING = TrainConfig(" in "".join(c["source"]))
+    max_length = int(re.search(r"max_length=(\d+)", settings).group(1))
+    tokenizer = AutoTokenizer.from_pretrained(resolve_model("minilm-l6").path)
+    lengths = count_tokens(tokenizer, pd.read_csv(EMAILS)["text"].tolist())
+    assert token_length_stats(lengths, max_length).share_truncated <= 0.05, max_length
+    assert token_length_stats(lengths, 96).share_truncated > 0.05  # the old value broke the rule: the test can fail
+
+
 # ------------------------------------------------------------------------------------------------
 # coursekit.lessons.error_analysis on hand-made predictions
 # ------------------------------------------------------------------------------------------------

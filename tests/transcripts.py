@@ -117,6 +117,62 @@ def serve_and_ask() -> str:
     return f"$ python {shlex.join(args)}\n{log}{asked}"
 
 
+def compare_email_max_length() -> str:
+    """Lab 6 exercise 3: the email run at max_length 96 and 128 (same split, seed and rows), paired on the test emails.
+
+    Both runs come from the run cache: the notebook's (128) is reused, the 96 one is trained once if missing.
+    """
+    from dataclasses import replace
+
+    import pandas as pd
+    from scipy.stats import binomtest
+    from transformers import AutoTokenizer
+
+    from coursekit.data import load_labelled_texts
+    from coursekit.metrics import format_accuracy
+    from coursekit.paths import DATA_DIR
+    from coursekit.run_cache import find_or_train
+    from coursekit.training import TrainConfig, split_dataset
+
+    base = TrainConfig(
+        data=DATA_DIR / "email_triage.csv",
+        text_column="text",
+        label_column="label",
+        epochs=2,
+        max_train_rows=420,
+        no_progress=True,
+    )
+    runs = {96: OUTPUTS_DIR / "lab-6" / "email-minilm-l6-96", 128: OUTPUTS_DIR / "lab-6" / "email-minilm-l6"}
+    right, tokens = {}, {}
+    splits = split_dataset(
+        load_labelled_texts(base.data, "text", "label"), base.test_size, base.validation_size, base.seed
+    )
+    train_texts = list(splits["train"].shuffle(seed=base.seed).select(range(420))["text"])
+    for max_length, output in runs.items():
+        run = find_or_train(replace(base, max_length=max_length, output=output))
+        predictions = pd.read_csv(run / "test_predictions.csv", keep_default_na=False)
+        right[max_length] = (predictions["predicted_label"] == predictions["true_label"]).tolist()
+        tokenizer = AutoTokenizer.from_pretrained(run)
+        tokens[max_length] = sum(
+            len(ids) for ids in tokenizer(train_texts, truncation=True, max_length=max_length)["input_ids"]
+        )
+    lengths = [len(ids) for ids in tokenizer(predictions["text"].tolist())["input_ids"]]
+    n, long = len(lengths), [length > 96 for length in lengths]
+    only = {m: sum(a and not b for a, b in zip(right[m], right[other])) for m, other in ((96, 128), (128, 96))}
+    p_value = binomtest(only[128], only[96] + only[128], 0.5).pvalue if only[96] + only[128] else 1.0
+    lines = [f"Lab 6 recipe (minilm-l6, 2 epochs, 420 training emails, seed 42), the same {n} test emails:"]
+    lines += [
+        f"max_length {m:>3}: training tokens {tokens[m]:,}  test accuracy {format_accuracy(sum(right[m]), n)}"
+        for m in runs
+    ]
+    lines.append(f"right only at 96: {only[96]}, right only at 128: {only[128]} (paired sign test p = {p_value:.2f})")
+    lines.append(
+        f"the {sum(long)} test emails longer than 96 tokens: "
+        + ", ".join(f"{sum(r for r, cut in zip(right[m], long) if cut)} right at {m}" for m in runs)
+    )
+    return "\n".join(lines) + "\n"
+
+
 # name -> the steps of one exercise: a command (run as `python ARGS...` from the project root, optionally with extra
 # environment variables as a trailing dict) or a Python step (its returned text, if any, goes into the transcript).
 TRANSCRIPT_STEPS: dict[str, list[Step | tuple[tuple[str, ...], dict[str, str]]]] = {
@@ -151,10 +207,11 @@ TRANSCRIPT_STEPS: dict[str, list[Step | tuple[tuple[str, ...], dict[str, str]]]]
         (
             "examples/training/classifier.py",
             *("--data", "data/email_triage.csv", "--text-column", "text", "--label-column", "label"),
-            *("--epochs", "2", "--max-length", "96", "--max-train-rows", "420"),
+            *("--epochs", "2", "--max-length", "128", "--max-train-rows", "420"),
             *("--output", "outputs/lab-6/email-minilm-l6", "--overwrite"),
         )
     ],
+    "lab-6-max-length": [compare_email_max_length],
     "lab-6-cleaning-effect": [(("examples/evaluation/cleaning_effect.py",), {"OMP_NUM_THREADS": "1"})],
     "lab-6-token-lengths": [
         ("examples/tokenization/token_lengths.py", "--data", "data/email_triage.csv", "--text-column", "text")
