@@ -7,8 +7,8 @@ service and the app all clean a text the same way, and a model trained on cleane
     from coursekit.cleaning import get_cleaner
     get_cleaner("tweets")("@jess loving #SundayFunday 😍 http://t.co/x")   # 'loving Sunday Funday smiling face ...'
 
-The rules themselves live in :func:`coursekit.lessons.text.clean_social_text` (Lab 2); this module only names
-them. Runs made before cleaners existed have no ``cleaner`` setting and mean ``"none"``.
+The rules are :func:`clean_social_text`'s (Lab 2 teaches them through :mod:`coursekit.lessons.text`). Runs made
+before cleaners existed have no ``cleaner`` setting and mean ``"none"``.
 """
 
 from __future__ import annotations
@@ -16,10 +16,66 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+import emoji
+
 from coursekit.errors import CourseError
-from coursekit.lessons.text import MENTION, clean_social_text
 
 DEFAULT_CLEANER = "none"
+
+# A mention starts at a word boundary (so "me@example.org" stays an e-mail address).
+MENTION = re.compile(r"(?<![\w@])@\w+")
+# URLs with a scheme or "www.", and bare domains followed by a path ("example.org/trails").
+URL = re.compile(r"(?:https?://|www\.)\S+|\b(?:[a-z0-9-]+\.)+[a-z]{2,}/\S*", re.IGNORECASE)
+HASHTAG = re.compile(r"(?<![\w#])#(\w+)")
+# Word boundaries inside a CamelCase tag: "RopeMill" -> "Rope Mill", "MTBLife" -> "MTB Life".
+CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+TRAILING_PUNCTUATION = ".,;:!?)]'\""
+
+
+def _split_hashtag(match: re.Match) -> str:
+    """'#RopeMill' -> 'Rope Mill'; '#rope_mill' -> 'rope mill'; '#mtb' -> 'mtb'."""
+    return CAMEL_BOUNDARY.sub(" ", match.group(1)).replace("_", " ")
+
+
+def _drop_url(match: re.Match) -> str:
+    """Remove a URL but keep punctuation that ends the sentence after it ("see x.org/a." -> "see .")."""
+    url = match.group(0)
+    stripped = url.rstrip(TRAILING_PUNCTUATION)
+    return url[len(stripped) :]
+
+
+def _emoji_as_words(chars: str, data: dict) -> str:
+    """'✅' -> ' check mark button ', '🚫' -> ' prohibited ': the emoji's CLDR short name from the ``emoji`` package.
+
+    The tokenizer knows none of these emojis (each is ``[UNK]``, so ✅ and ❌ look the same to the model), but it
+    knows the words; some posts carry their status only as an emoji.
+    """
+    return " " + data["en"].strip(":").replace("_", " ") + " "
+
+
+def clean_social_text(text: str) -> str:
+    """Normalise a social-media post for a classifier.
+
+    * user mentions become ``@user`` (the handle is noise, that someone is addressed is not);
+    * URLs are removed (they tokenize into many meaningless pieces);
+    * hashtags become words: ``#RopeMill`` -> ``Rope Mill``, ``#mtb`` -> ``mtb``;
+    * emojis become their names: ``✅`` -> ``check mark button``, ``🚫`` -> ``prohibited``;
+    * runs of whitespace become one space, and the ends are stripped.
+
+    Case and punctuation are kept: an uncased tokenizer lower-cases anyway, and "CLOSED!!" can carry meaning.
+    """
+    if not isinstance(text, str):
+        raise CourseError(
+            f"clean_social_text expects a string, got {type(text).__name__} ({text!r}); "
+            "drop or fill empty rows before cleaning"
+        )
+    text = URL.sub(_drop_url, text)
+    text = MENTION.sub("@user", text)
+    text = HASHTAG.sub(_split_hashtag, text)
+    text = emoji.replace_emoji(text, replace=_emoji_as_words)
+    # A removed URL leaves "see ." or "closes Friday: ." behind: close the gap, drop the orphaned colon.
+    text = re.sub(r"\s*:?\s+([.,!?;])(?=\s|$)", r"\1", text)
+    return re.sub(r"\s+", " ", text).strip()
 
 
 def no_cleaning(text: str) -> str:
@@ -38,7 +94,7 @@ def clean_tweet(text: str) -> str:
     return re.sub(r"\s+", " ", clean_social_text(MENTION.sub(" ", text))).strip()
 
 
-CLEANERS: dict[str, Callable[[str], str]] = {"none": no_cleaning, "tweets": clean_tweet}
+CLEANERS: dict[str, Callable[[str], str]] = {"none": no_cleaning, "social": clean_social_text, "tweets": clean_tweet}
 
 
 def get_cleaner(name: str | None) -> Callable[[str], str]:
