@@ -192,3 +192,36 @@ def head_comparison(runs: dict[str, str | Path]) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows).set_index("run")
+
+
+CHALLENGE_POSTS = DATA_DIR / "challenges" / "project-tweet-sentiment" / "posts.csv"
+
+
+def write_handin(run_dir: str | Path, posts_csv: str | Path, folder: str | Path) -> Path:
+    """The project's hand-in in ``folder``: ``predictions.csv`` (id,label,score) for the tweets of ``posts_csv``,
+    made through :func:`coursekit.inference.load_classifier` (the run's cleaner and threshold), the run's
+    ``threshold.json`` and its report's ``confusion_matrix.png``."""
+    import shutil
+    import tempfile
+
+    from coursekit.data import read_table
+    from coursekit.fileio import atomic_write_text
+    from coursekit.inference import load_classifier
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    posts = read_table(posts_csv, text_columns=["id", "text"])
+    predictions = load_classifier(run_dir).predict(list(posts["text"]))
+    table = pd.DataFrame(
+        {
+            "id": posts["id"],
+            "label": [p.label for p in predictions],
+            "score": [p.scores["positive"] for p in predictions],
+        }
+    )
+    atomic_write_text(folder / "predictions.csv", table.to_csv(index=False))
+    shutil.copyfile(Path(run_dir) / THRESHOLD_FILE, folder / THRESHOLD_FILE)
+    with tempfile.TemporaryDirectory() as scratch:
+        save_figures(read_run(run_dir), Path(scratch))
+        shutil.copyfile(Path(scratch) / "confusion_matrix.png", folder / "confusion_matrix.png")
+    return folder
