@@ -47,7 +47,7 @@ CODE_VERSION = "2026.11-1"
 MIN_ROWS_PER_LABEL = 4  # a stratified train / validation / test split needs a few of each label
 HEADS = ("softmax", "sigmoid")
 # Settings added after runs were cached: they enter a run's key only when set, so earlier runs keep their key.
-KEYED_WHEN_SET = {"cleaner": DEFAULT_CLEANER, "head": "softmax", "tune_threshold": False, "eval_steps": None}
+KEYED_WHEN_SET = {"cleaner": DEFAULT_CLEANER, "head": "softmax", "tune_threshold": False, "validate_every": None}
 THRESHOLD_FILE = "threshold.json"
 
 
@@ -95,7 +95,7 @@ class TrainConfig:
         default=False,
         metadata={"help": "two labels: choose the decision threshold with the best validation F1 and save it"},
     )
-    eval_steps: int | None = field(
+    validate_every: int | None = field(
         default=None, metadata={"help": "log and validate every this many steps (default: once per epoch)"}
     )
 
@@ -114,8 +114,8 @@ class TrainConfig:
         get_cleaner(self.cleaner)
         if self.head not in HEADS:
             raise CourseError(f"--head must be one of {', '.join(HEADS)}, got {self.head!r}.")
-        if self.eval_steps is not None and self.eval_steps < 1:
-            raise CourseError("--eval-steps must be at least 1 (or left out to validate once per epoch).")
+        if self.validate_every is not None and self.validate_every < 1:
+            raise CourseError("--validate-every must be at least 1 (or left out to validate once per epoch).")
         if self.max_train_rows is not None and self.max_train_rows < 1:
             raise CourseError("--max-train-rows must be at least 1 (or left out to use every training row).")
 
@@ -433,11 +433,11 @@ def training_arguments(config: TrainConfig, run_dir: Path, learning_rate: float,
     precision: dict[str, Any] = dict(precision_settings(device)[0])
     return TrainingArguments(
         output_dir=str(run_dir / "trainer"),  # scratch space inside the run; deleted once the model is saved
-        eval_strategy="steps" if config.eval_steps else "epoch",  # one validation score per epoch (or per
-        # --eval-steps steps): the history we print (was evaluation_strategy)
-        logging_strategy="steps" if config.eval_steps else "epoch",  # the training loss at the same points
-        eval_steps=config.eval_steps,  # only used with --eval-steps
-        logging_steps=config.eval_steps or 500,  # only used with --eval-steps (500 is the library default)
+        eval_strategy="steps" if config.validate_every else "epoch",  # one validation score per epoch (or per
+        # --validate-every steps): the history we print (was evaluation_strategy)
+        logging_strategy="steps" if config.validate_every else "epoch",  # the training loss at the same points
+        eval_steps=config.validate_every,  # only used with --validate-every
+        logging_steps=config.validate_every or 500,  # only used with --validate-every (500 is the library default)
         save_strategy="no",  # the final model is saved once below; no multi-GB checkpoint folders
         num_train_epochs=config.epochs,  # passes over the training split
         per_device_train_batch_size=config.batch_size,  # posts per optimizer step

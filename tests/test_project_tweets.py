@@ -292,7 +292,7 @@ def test_train_script_runs_end_to_end_on_a_small_chunk_folder(tmp_path):
         csv.writer(buffer, lineterminator="\n").writerows([header, *part])
         write_chunk(folder, f"chunk_{number:03d}.csv", buffer.getvalue())
     out = tmp_path / "run"
-    args = ["--data", str(folder), "--output", str(out), "--max-train-rows", "16", "--eval-steps", "100"]
+    args = ["--data", str(folder), "--output", str(out), "--max-train-rows", "16", "--validate-every", "100"]
     result = run_script(TRAIN, *args, cwd=tmp_path, timeout=900)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "test (" in result.stdout and "P(positive)" in result.stdout

@@ -45,7 +45,7 @@ class TweetConfig(TrainConfig):
     cleaner: str = field(default="tweets", metadata={"help": "text cleaning: tweets, social or none"})
     head: str = field(default="sigmoid", metadata={"help": "sigmoid (one logit, BCEWithLogitsLoss) or softmax"})
     tune_threshold: bool = field(default=True, metadata={"help": "choose the threshold with the best validation F1"})
-    eval_steps: int | None = field(default=10, metadata={"help": "validate every this many steps (loss curves)"})
+    validate_every: int | None = field(default=10, metadata={"help": "validate every this many steps (loss curves)"})
     no_progress: bool = field(default=True, metadata={"help": "hide the progress bar"})
 
     def __post_init__(self) -> None:

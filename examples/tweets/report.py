@@ -22,7 +22,7 @@ from coursekit.models import require_model_dir
 from coursekit.paths import shown_path
 
 SETTINGS = ["model", "cleaner", "head", "epochs", "batch_size", "learning_rate", "max_length", "max_train_rows",
-            "seed", "eval_steps"]  # fmt: skip
+            "seed", "validate_every"]  # fmt: skip
 
 
 def markdown_table(header: list[str], rows: list[list[object]]) -> str:
