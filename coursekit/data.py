@@ -8,6 +8,8 @@ number or a missing value (pandas' NA parsing still applies to the other columns
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -234,3 +236,90 @@ def load_labelled_texts(
             f"{path}: column {label_column!r} holds only one label ({names[ids[0]]}); a classifier needs two or more."
         )
     return LabelledTexts(texts=[t.strip() for t in texts], labels=ids, label_names=names)
+
+
+# Sentiment140's convention (the tweet-sentiment project): 0 = negative, 4 = positive; mapped to model ids 0, 1.
+SENTIMENT140_LABELS = {0: "negative", 4: "positive"}
+SENTIMENT140_COLUMNS = ["target", "id", "date", "user", "text"]
+CHUNK_PATTERN = "chunk_*.csv"
+
+
+def chunk_files(directory: str | Path) -> list[Path]:
+    """The ``chunk_*.csv`` files of a chunked data folder, in name order; an error if there are none."""
+    directory = Path(directory).expanduser()
+    if not directory.is_dir():
+        raise CourseError(f"data folder not found: {directory}. Run `python data/generate_tweets.py` to make it.")
+    files = sorted(directory.glob(CHUNK_PATTERN))
+    if not files:
+        raise CourseError(f"{directory}: no {CHUNK_PATTERN} files. Put the chunks there or point to their folder.")
+    return files
+
+
+def sentiment140_label(value: object, where: str) -> int:
+    """Sentiment140's 0 / 4 as model ids 0 / 1; any other value (e.g. 2, "neutral") is an error naming ``where``."""
+    if _is_integer_like(value) and int(float(value)) in SENTIMENT140_LABELS:  # type: ignore[arg-type]
+        return sorted(SENTIMENT140_LABELS).index(int(float(value)))  # type: ignore[arg-type]
+    raise CourseError(
+        f"{where}: label {value!r} is not a Sentiment140 label; use 0 (negative) or 4 (positive). "
+        "Neutral tweets (2) are not part of this binary task: remove those rows."
+    )
+
+
+def check_chunk(path: Path, columns: list[str]) -> None:
+    """One chunk, checked before ``datasets`` reads it: UTF-8, the expected header, a label and a text per row."""
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CourseError(
+            f"{path}: not UTF-8 text (byte {exc.start} is {exc.object[exc.start : exc.start + 1]!r}). Re-save the "
+            "chunk as UTF-8 (e.g. pandas.read_csv(path, encoding='latin-1').to_csv(path, index=False))."
+        ) from None
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, [])
+    if header != columns:
+        raise CourseError(
+            f"{path}: header {','.join(header) or '(empty)'} differs from the other chunks' {','.join(columns)}. "
+            "Every chunk needs the same columns in the same order: fix that file's first line."
+        )
+    target, tweet = columns.index("target"), columns.index("text")
+    for line, row in enumerate(reader, start=2):
+        if len(row) != len(columns):
+            raise CourseError(f"{path}: line {line} has {len(row)} fields, expected {len(columns)}; fix that row.")
+        sentiment140_label(row[target], f"{path}: line {line}")
+        if not row[tweet].strip():
+            raise CourseError(f"{path}: line {line} has an empty tweet; fill or remove that row.")
+
+
+def load_chunks(directory: str | Path, streaming: bool = False):
+    """Every chunk of ``directory`` through ``datasets.load_dataset("csv", data_files=...)``, checked first.
+
+    Returns a ``Dataset`` (or an ``IterableDataset`` with ``streaming=True``: rows are read as they are needed,
+    for data larger than memory) with Sentiment140's columns and the raw 0 / 4 ``target``. Texts are read as
+    text: a tweet that says ``NaN`` or ``123`` stays that tweet.
+    """
+    from datasets import Features, Value, load_dataset
+
+    files = chunk_files(directory)
+    for path in files:
+        check_chunk(path, SENTIMENT140_COLUMNS)
+    features = Features(
+        {"target": Value("int64"), "id": Value("int64"), "date": Value("string"), "user": Value("string"),
+         "text": Value("string")}
+    )  # fmt: skip
+    return load_dataset(
+        "csv",
+        data_files=[str(p) for p in files],
+        split="train",
+        features=features,
+        keep_default_na=False,
+        streaming=streaming,
+    )
+
+
+def load_sentiment140_chunks(directory: str | Path) -> LabelledTexts:
+    """All chunks of ``directory`` as texts with labels 0 (negative) / 1 (positive) for training."""
+    dataset = load_chunks(directory)
+    labels = [sentiment140_label(v, str(directory)) for v in dataset["target"]]
+    return LabelledTexts(
+        texts=[t.strip() for t in dataset["text"]], labels=labels, label_names=list(SENTIMENT140_LABELS.values())
+    )

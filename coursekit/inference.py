@@ -10,6 +10,12 @@ Underneath is one ``transformers.pipeline("text-classification", top_k=None, tru
 module adds what every deployment needs around it: a clear error for a missing model folder or empty texts,
 one record per text (label, confidence, every label's score), and a confidence threshold below which a
 prediction is handed to a person (label :data:`NEEDS_REVIEW`) instead of being trusted.
+
+A run carries two more decisions of its training, and every caller gets them by loading the run: the text
+cleaner named in ``training_config.json`` (:mod:`coursekit.cleaning`; texts are cleaned exactly as in training)
+and, for a two-label run trained with ``tune_threshold``, the decision threshold chosen on validation
+(``threshold.json``: the second label when its probability is at least the threshold). A one-logit sigmoid run
+(``head="sigmoid"``) reports both labels' probabilities, ``1 - p`` and ``p``, like a softmax run.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from coursekit.cleaning import get_cleaner
 from coursekit.errors import CourseError
 from coursekit.models import require_model_dir
 
@@ -177,6 +184,14 @@ class Classifier:
         self.max_length = max_length
         config = pipe.model.config
         self.labels: list[str] = [config.id2label[i] for i in sorted(config.id2label)]
+        # a sigmoid run has one output (named after the positive label) and both names in binary_label_names
+        self.single_logit = bool(getattr(config, "binary_label_names", None)) and len(self.labels) == 1
+        if self.single_logit:
+            self.labels = list(config.binary_label_names)
+        self.cleaner: str = read_json_file(model_dir / "training_config.json").get("cleaner") or "none"
+        self.clean = get_cleaner(self.cleaner)
+        chosen = read_json_file(model_dir / "threshold.json").get("threshold")
+        self.decision_threshold: float | None = float(chosen) if chosen is not None and len(self.labels) == 2 else None
         # A fast tokenizer used from two threads at once can fail ("Already borrowed"), and two
         # forward passes at once on 2 cores are no faster than one after the other.
         self._lock = threading.Lock()
@@ -193,12 +208,16 @@ class Classifier:
         if batch_size < 1:
             raise CourseError(f"batch size must be at least 1, got {batch_size}.")
         with self._lock:
-            outputs = self.pipeline(texts, batch_size=batch_size)
+            outputs = self.pipeline([self.clean(text) for text in texts], batch_size=batch_size)  # as in training
         predictions = []
         for text, scores in zip(texts, outputs):
             raw = {s["label"]: float(s["score"]) for s in scores}
+            if self.single_logit:  # the sigmoid gives P(second label)
+                raw = {self.labels[0]: 1 - raw[self.labels[1]], self.labels[1]: raw[self.labels[1]]}
             by_label = {label: round(raw[label], DECIMALS) for label in self.labels}  # in label order
             best = max(raw, key=lambda label: raw[label])
+            if self.decision_threshold is not None:  # the run's threshold, chosen on validation
+                best = self.labels[1] if by_label[self.labels[1]] >= self.decision_threshold else self.labels[0]
             confidence = by_label[best]
             predictions.append(
                 Prediction(
@@ -220,6 +239,8 @@ class Classifier:
             "labels": self.labels,
             "device": self.device,
             "max_length": self.max_length,
+            "cleaner": self.cleaner,
+            "decision_threshold": self.decision_threshold,
             "metrics": metrics.get("test", {}),
             "training_config": read_json_file(self.model_dir / "training_config.json"),
         }

@@ -37,6 +37,9 @@ def make_compute_metrics(label_names: list[str] | None = None):
 
     def compute_metrics(eval_pred) -> dict[str, float]:
         logits, references = eval_pred
+        if np.shape(logits)[-1] == 1:  # one sigmoid logit: label 1 when it is positive; labels are floats (n, 1)
+            predictions = (np.asarray(logits)[:, 0] > 0).astype(int)
+            return classification_metrics(np.asarray(references).reshape(-1).astype(int), predictions, label_names)
         return classification_metrics(references, np.argmax(logits, axis=-1), label_names)
 
     return compute_metrics

@@ -33,7 +33,8 @@ import transformers
 from datasets import ClassLabel, Dataset, DatasetDict
 from transformers import DataCollatorWithPadding, PrinterCallback, Trainer, TrainingArguments
 
-from coursekit.data import LabelledTexts, load_labelled_texts
+from coursekit.cleaning import CLEANERS, DEFAULT_CLEANER, get_cleaner
+from coursekit.data import LabelledTexts, chunk_files, load_labelled_texts, load_sentiment140_chunks
 from coursekit.device import describe_device, detect_device, precision_settings
 from coursekit.errors import CourseError
 from coursekit.fileio import atomic_write_text, staging_dir, swap_in_dir
@@ -44,13 +45,20 @@ from coursekit.paths import OUTPUTS_DIR, TRAIL_STATUS_CSV, shown_path
 # Part of every run's cache key: bump it when a change here changes what a run produces, so cached runs retrain.
 CODE_VERSION = "2026.11-1"
 MIN_ROWS_PER_LABEL = 4  # a stratified train / validation / test split needs a few of each label
+HEADS = ("softmax", "sigmoid")
+# Settings added after runs were cached: they enter a run's key only when set, so earlier runs keep their key.
+KEYED_WHEN_SET = {"cleaner": DEFAULT_CLEANER, "head": "softmax", "tune_threshold": False, "validate_every": None}
+THRESHOLD_FILE = "threshold.json"
 
 
 @dataclass(frozen=True)
 class TrainConfig:
     """Every setting of a run; ``classifier.py`` turns each field into a flag (``--text-column`` etc.)."""
 
-    data: Path = field(default=TRAIL_STATUS_CSV, metadata={"help": "CSV/TSV/JSON/JSONL/Parquet file"})
+    data: Path = field(
+        default=TRAIL_STATUS_CSV,
+        metadata={"help": "CSV/TSV/JSON/JSONL/Parquet file, or a folder of Sentiment140 chunk_*.csv files"},
+    )
     text_column: str = field(default="status", metadata={"help": "column holding the texts"})
     label_column: str = field(default="Blankets_Creek", metadata={"help": "column holding the labels"})
     label_names: list[str] | None = field(
@@ -76,6 +84,20 @@ class TrainConfig:
     output: Path | None = field(default=None, metadata={"help": "run directory (default: outputs/<label>-<model>)"})
     overwrite: bool = field(default=False, metadata={"help": "replace an earlier run in --output"})
     no_progress: bool = field(default=False, metadata={"help": "hide the progress bar (logs, CI)"})
+    cleaner: str = field(
+        default=DEFAULT_CLEANER, metadata={"help": f"text cleaning before tokenizing: {', '.join(CLEANERS)}"}
+    )
+    head: str = field(
+        default="softmax",
+        metadata={"help": "softmax: one logit per label; sigmoid: one logit, BCEWithLogitsLoss (two labels only)"},
+    )
+    tune_threshold: bool = field(
+        default=False,
+        metadata={"help": "two labels: choose the decision threshold with the best validation F1 and save it"},
+    )
+    validate_every: int | None = field(
+        default=None, metadata={"help": "log and validate every this many steps (default: once per epoch)"}
+    )
 
     def __post_init__(self) -> None:
         """Normalise paths and ``closed,open``-style names, and reject settings the Trainer would reject late."""
@@ -89,6 +111,11 @@ class TrainConfig:
             raise CourseError("--epochs and --batch-size must be positive and --max-length at least 8.")
         if not (0 < self.test_size < 0.5 and 0 < self.validation_size < 0.5):
             raise CourseError("--test-size and --validation-size must each be between 0 and 0.5 (e.g. 0.15).")
+        get_cleaner(self.cleaner)
+        if self.head not in HEADS:
+            raise CourseError(f"--head must be one of {', '.join(HEADS)}, got {self.head!r}.")
+        if self.validate_every is not None and self.validate_every < 1:
+            raise CourseError("--validate-every must be at least 1 (or left out to validate once per epoch).")
         if self.max_train_rows is not None and self.max_train_rows < 1:
             raise CourseError("--max-train-rows must be at least 1 (or left out to use every training row).")
 
@@ -150,24 +177,102 @@ def validation_history(trainer: Trainer) -> list[dict]:
     ]
 
 
-def write_test_predictions(trainer: Trainer, test_split: Dataset, label_names: list[str], path: Path) -> dict:
-    """Predict the test split once, save text/true/predicted/confidence as CSV, and return the metrics."""
+def class_probabilities(logits) -> np.ndarray:
+    """Each label's probability per row: a softmax over the logits, or ``[1 - p, p]`` from one sigmoid logit."""
+    scores = torch.from_numpy(np.asarray(logits, dtype=np.float32))
+    if scores.shape[-1] == 1:
+        positive = torch.sigmoid(scores[:, 0])
+        return torch.stack([1 - positive, positive], dim=-1).numpy()
+    return torch.softmax(scores, dim=-1).numpy()
+
+
+def predict_split(trainer: Trainer, split: Dataset) -> tuple[np.ndarray, np.ndarray]:
+    """The true label ids and every label's probability for each row of ``split``, in the split's order."""
     # transformers 5 applies group_by_length to evaluation batches too, which reorders the predictions;
     # pairing each text with its prediction needs them in dataset order.
     trainer.args.train_sampling_strategy = "sequential"
-    output = trainer.predict(test_split)
-    assert output.label_ids is not None, "the test split has labels"
-    probabilities = torch.softmax(torch.from_numpy(output.predictions), dim=-1).numpy()
-    predicted = probabilities.argmax(axis=-1)
+    output = trainer.predict(split)
+    assert output.label_ids is not None, "the split has labels"
+    probabilities = class_probabilities(output.predictions)
+    # a sigmoid head's labels come back as floats of shape (n, 1)
+    return np.asarray(output.label_ids).reshape(len(probabilities), -1)[:, 0].astype(int), probabilities
+
+
+def decisions(probabilities: np.ndarray, threshold: float | None) -> np.ndarray:
+    """The predicted label ids: the most probable label, or for two labels ``P(label 1) >= threshold``."""
+    if threshold is None:
+        return probabilities.argmax(axis=-1)
+    return (probabilities[:, 1].round(4) >= threshold).astype(int)  # rounded as coursekit.inference rounds
+
+
+def write_test_predictions(
+    trainer: Trainer, test_split: Dataset, label_names: list[str], path: Path, threshold: float | None = None
+) -> dict:
+    """Predict the test split once, save text/true/predicted/confidence as CSV, and return the metrics.
+
+    With a decision ``threshold`` (two labels) a text is ``label_names[1]`` when its probability is at least the
+    threshold, and the CSV also holds that probability (``score_<label 1>``) for precision-recall curves.
+    """
+    labels, probabilities = predict_split(trainer, test_split)
+    predicted = decisions(probabilities, threshold)
+    columns = {
+        "text": test_split["text"],
+        "true_label": [label_names[i] for i in labels],
+        "predicted_label": [label_names[i] for i in predicted],
+        "confidence": probabilities[np.arange(len(predicted)), predicted].round(4),
+    }
+    if threshold is not None:
+        columns[f"score_{label_names[1]}"] = probabilities[:, 1].round(4)
+    pd.DataFrame(columns).to_csv(path, index=False)
+    return {k: round(v, 4) for k, v in classification_metrics(labels, predicted, label_names).items()}
+
+
+def choose_threshold(labels: np.ndarray, positive_scores: np.ndarray) -> dict:
+    """The decision threshold with the best F1 for label 1 on these (validation) rows, and its precision/recall.
+
+    Every distinct score is a candidate (``precision_recall_curve``); the threshold is rounded down to 4
+    decimals, so every row it accepted is still accepted with the rounded scores inference reports.
+    """
+    from sklearn.metrics import precision_recall_curve
+
+    precision, recall, thresholds = precision_recall_curve(labels, positive_scores)
+    precision, recall = precision[:-1], recall[:-1]  # the last point (recall 0) has no threshold
+    total = precision + recall
+    f1 = np.divide(2 * precision * recall, total, out=np.zeros_like(total), where=total > 0)
+    best = int(f1.argmax())
+    return {
+        "threshold": round(float(np.floor(float(thresholds[best]) * 1e4)) / 1e4, 4),
+        "rule": "best F1 of the positive label on the validation split",
+        "validation_f1": round(float(f1[best]), 4),
+        "validation_precision": round(float(precision[best]), 4),
+        "validation_recall": round(float(recall[best]), 4),
+    }
+
+
+def tune_threshold(trainer: Trainer, validation: Dataset, label_names: list[str], run_dir: Path) -> float:
+    """Predict the validation split, save its scores (``validation_predictions.csv``) and the chosen threshold."""
+    labels, probabilities = predict_split(trainer, validation)
     pd.DataFrame(
         {
-            "text": test_split["text"],
-            "true_label": [label_names[i] for i in output.label_ids],
-            "predicted_label": [label_names[i] for i in predicted],
-            "confidence": probabilities.max(axis=-1).round(4),
+            "text": validation["text"],
+            "true_label": [label_names[i] for i in labels],
+            f"score_{label_names[1]}": probabilities[:, 1].round(4),
         }
-    ).to_csv(path, index=False)
-    return {k: round(v, 4) for k, v in classification_metrics(output.label_ids, predicted, label_names).items()}
+    ).to_csv(run_dir / "validation_predictions.csv", index=False)
+    chosen = {"positive_label": label_names[1], **choose_threshold(labels, probabilities[:, 1])}
+    atomic_write_text(run_dir / THRESHOLD_FILE, json.dumps(chosen, indent=2) + "\n")
+    return chosen["threshold"]
+
+
+class FloatLabelCollator(DataCollatorWithPadding):
+    """Pads like its parent; the labels become a float column (n, 1): what ``BCEWithLogitsLoss`` compares one
+    logit with (the sigmoid head)."""
+
+    def __call__(self, features):
+        """One padded batch with float labels."""
+        batch = super().__call__(features)
+        batch["labels"] = batch["labels"].float().unsqueeze(-1)
+        return batch
 
 
 def require_rows_per_label(data: LabelledTexts, minimum: int = MIN_ROWS_PER_LABEL) -> None:
@@ -236,6 +341,16 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def data_sha256(path: Path) -> str:
+    """The SHA-256 of a data file, or of a chunk folder's chunk names and bytes (any chunk changed: a new run)."""
+    if not Path(path).is_dir():
+        return file_sha256(path)
+    digest = hashlib.sha256()
+    for chunk in chunk_files(path):
+        digest.update(f"{chunk.name}:{file_sha256(chunk)}\n".encode())
+    return digest.hexdigest()
+
+
 def run_key(config: TrainConfig, choice: ModelChoice, precision: dict) -> str:
     """What makes two runs the same: data bytes, model, every hyper-parameter, seed, precision and code version.
 
@@ -245,26 +360,40 @@ def run_key(config: TrainConfig, choice: ModelChoice, precision: dict) -> str:
     settings = {f.name: getattr(config, f.name) for f in fields(config)}
     for unused in ("data", "output", "overwrite", "no_progress"):
         settings.pop(unused)
+    for name, default in KEYED_WHEN_SET.items():
+        if settings[name] == default:
+            settings.pop(name)
     settings.update(
         model=choice.name if choice.name in MODELS else choice.path,
         learning_rate=config.learning_rate or choice.learning_rate,
-        data_sha256=file_sha256(config.data),
+        data_sha256=data_sha256(config.data),
         precision=precision,
         code_version=CODE_VERSION,
     )
     return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
 
 
-def load_tokenizer_and_model(choice: ModelChoice, id2label: dict[int, str]):
+def load_tokenizer_and_model(choice: ModelChoice, id2label: dict[int, str], head: str = "softmax"):
     """Load the tokenizer and a sequence-classification model with a fresh head for ``id2label``.
 
     ``id2label`` / ``label2id`` go into the model's config, so the saved model and ``pipeline`` answer "open",
     not ``LABEL_1``. The loading report lists the new classifier weights as MISSING (initialised randomly and
     learned during fine-tuning) and checkpoint weights the model does not use as UNEXPECTED (e.g. the layers
     dropped by ``num_hidden_layers=3``).
+
+    ``head="sigmoid"`` (two labels only) gives the classic binary head instead: one logit, ``BCEWithLogitsLoss``
+    (``problem_type="multi_label_classification"`` with one label), and ``pipeline`` applies a sigmoid. Its config
+    names the one output after the positive label and keeps both names in ``binary_label_names``.
     """
     from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
 
+    extra: dict[str, Any] = {}
+    if head == "sigmoid":
+        if len(id2label) != 2:
+            raise CourseError(f"--head sigmoid needs exactly two labels, the data has {len(id2label)}.")
+        extra = {"problem_type": "multi_label_classification"}
+        binary_names = [id2label[0], id2label[1]]
+        id2label = {0: id2label[1]}
     label2id = {name: idx for idx, name in id2label.items()}
     try:
         tokenizer = AutoTokenizer.from_pretrained(choice.path)
@@ -274,6 +403,7 @@ def load_tokenizer_and_model(choice: ModelChoice, id2label: dict[int, str]):
                 num_labels=len(id2label),
                 id2label=id2label,
                 label2id=label2id,
+                **extra,
                 **choice.from_pretrained_kwargs(),
             )
         else:
@@ -282,11 +412,14 @@ def load_tokenizer_and_model(choice: ModelChoice, id2label: dict[int, str]):
                 num_labels=len(id2label),
                 id2label=id2label,
                 label2id=label2id,
+                **extra,
                 **choice.from_pretrained_kwargs(),
             )
             model = AutoModelForSequenceClassification.from_config(config)
     except OSError as exc:
         raise CourseError(f"could not load {choice.description}: {exc}") from None
+    if head == "sigmoid":
+        model.config.binary_label_names = binary_names  # saved in config.json; coursekit.inference reads it
     return tokenizer, model
 
 
@@ -300,8 +433,11 @@ def training_arguments(config: TrainConfig, run_dir: Path, learning_rate: float,
     precision: dict[str, Any] = dict(precision_settings(device)[0])
     return TrainingArguments(
         output_dir=str(run_dir / "trainer"),  # scratch space inside the run; deleted once the model is saved
-        eval_strategy="epoch",  # one validation score per epoch: the history we print (was evaluation_strategy)
-        logging_strategy="epoch",  # the training loss per epoch, next to it
+        eval_strategy="steps" if config.validate_every else "epoch",  # one validation score per epoch (or per
+        # --validate-every steps): the history we print (was evaluation_strategy)
+        logging_strategy="steps" if config.validate_every else "epoch",  # the training loss at the same points
+        eval_steps=config.validate_every,  # only used with --validate-every
+        logging_steps=config.validate_every or 500,  # only used with --validate-every (500 is the library default)
         save_strategy="no",  # the final model is saved once below; no multi-GB checkpoint folders
         num_train_epochs=config.epochs,  # passes over the training split
         per_device_train_batch_size=config.batch_size,  # posts per optimizer step
@@ -340,10 +476,29 @@ def write_run_config(
     atomic_write_text(run_dir / "training_config.json", json.dumps(settings, indent=2) + "\n")
 
 
+def clean_texts(data: LabelledTexts, cleaner: str, source: Path) -> LabelledTexts:
+    """``data`` with every text cleaned by the named cleaner; a text that cleaning empties is an error."""
+    clean = get_cleaner(cleaner)
+    texts = [clean(t) for t in data.texts]
+    empty = [i + 1 for i, t in enumerate(texts) if not t]
+    if empty:
+        raise CourseError(
+            f"{source}: row {', '.join(map(str, empty[:10]))} holds nothing but mentions/URLs, so cleaning "
+            f"({cleaner!r}) leaves no text; remove those rows."
+        )
+    return LabelledTexts(texts=texts, labels=data.labels, label_names=data.label_names)
+
+
 def check_run(config: TrainConfig) -> tuple[ModelChoice, LabelledTexts, Path]:
     """Everything that can be wrong before training: model, data file, columns, labels, rows, output folder."""
     choice = resolve_model(config.model)
-    data = load_labelled_texts(config.data, config.text_column, config.label_column, config.label_names)
+    if Path(config.data).is_dir():
+        data = load_sentiment140_chunks(config.data)
+    else:
+        data = load_labelled_texts(config.data, config.text_column, config.label_column, config.label_names)
+    data = clean_texts(data, config.cleaner, config.data)
+    if config.tune_threshold and len(data.label_names) != 2:
+        raise CourseError(f"--tune-threshold needs exactly two labels, the data has {len(data.label_names)}.")
     require_rows_per_label(data)
     output = Path(config.output or default_output_dir(config.label_column, choice)).resolve()
     check_output_dir(output, config.overwrite)
@@ -361,7 +516,7 @@ def train(config: TrainConfig) -> RunResult:
     if config.max_train_rows:
         rows = min(config.max_train_rows, len(splits["train"]))
         splits["train"] = splits["train"].shuffle(seed=config.seed).select(range(rows))
-    tokenizer, model = load_tokenizer_and_model(choice, data.id2label)
+    tokenizer, model = load_tokenizer_and_model(choice, data.id2label, config.head)
     encoded = tokenize_splits(splits, tokenizer, config.max_length)
     learning_rate = config.learning_rate or choice.learning_rate
     key = run_key(config, choice, precision_settings(device)[0])
@@ -375,7 +530,8 @@ def train(config: TrainConfig) -> RunResult:
             train_dataset=encoded["train"],
             eval_dataset=encoded["validation"],
             processing_class=tokenizer,  # was `tokenizer=` before transformers 5
-            data_collator=DataCollatorWithPadding(tokenizer),  # pads each batch to its own longest post
+            # pads each batch to its own longest post (and gives the sigmoid head float labels)
+            data_collator=(FloatLabelCollator if config.head == "sigmoid" else DataCollatorWithPadding)(tokenizer),
             compute_metrics=make_compute_metrics(data.label_names),
         )
         if config.no_progress:
@@ -386,8 +542,12 @@ def train(config: TrainConfig) -> RunResult:
 
         trainer.save_model(str(run_dir))  # model, config (with id2label) and tokenizer
         shutil.rmtree(run_dir / "trainer", ignore_errors=True)
+        atomic_write_text(run_dir / "log_history.json", json.dumps(trainer.state.log_history, indent=1) + "\n")
+        threshold = None
+        if config.tune_threshold:
+            threshold = tune_threshold(trainer, encoded["validation"], data.label_names, run_dir)
         test_metrics = write_test_predictions(
-            trainer, encoded["test"], data.label_names, run_dir / "test_predictions.csv"
+            trainer, encoded["test"], data.label_names, run_dir / "test_predictions.csv", threshold
         )
         result = RunResult(
             model=choice.name,

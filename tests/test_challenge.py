@@ -111,7 +111,7 @@ def test_same_seed_same_files_other_seed_other_posts(tmp_path, training_csv):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--lab", "3", "--seed", "1"], "error: lab 3 has no generated challenge inputs (only lab 4)"),
+        (["--lab", "3", "--seed", "1"], "error: lab 3 has no generated challenge inputs (only lab 4, project-tweet"),
         (["--lab", "4", "--seed", "1", "--rows", "0"], "error: --rows must be at least 1, got 0."),
         (["--lab", "4", "--seed", "1", "--training", "missing.csv"], "error: training data not found: missing.csv."),
     ],

@@ -16,6 +16,10 @@ With ``--roster`` (a CSV with a ``student`` column) every student gets a variant
 columns ``student,id,label``. The grader scores each hand-in folder against the variant of its name, so a copied
 hand-in names ids the student never received and scores low.
 
+Project "Tweet sentiment" (``--lab project-tweet-sentiment``): DIR/posts.csv (``id,text``) holds fresh tweets from
+data/generate_tweets.py, none a near-duplicate of a tweet in data/tweets/; DIR/answers.csv (``id,label``, label =
+negative/positive). ``--roster`` works the same way.
+
 Existing files are never replaced without ``--overwrite``; every file is written atomically.
 """
 
@@ -39,7 +43,9 @@ GENERATOR = DATA_DIR / "generate_trail_status.py"
 DEFAULT_ROWS = 150
 NEAR_DUPLICATE = 0.8
 LABEL_COLUMN = "Blankets_Creek"
-CHALLENGE_LABS = (4,)
+TWEETS_PROJECT = "project-tweet-sentiment"
+CHALLENGE_LABS: tuple[int | str, ...] = (4, TWEETS_PROJECT)
+TWEET_GENERATOR = DATA_DIR / "generate_tweets.py"
 ROSTER_COLUMN = "student"
 MAX_STUDENT_ID = 100  # characters; a student id becomes a folder name
 
@@ -116,6 +122,62 @@ def lab4_rows(
     ]
 
 
+def words(text: str) -> frozenset:
+    """The lower-cased word set of a text (for the near-duplicate filter of the tweet challenge)."""
+    return frozenset(text.lower().split())
+
+
+def word_jaccard(a: frozenset, b: frozenset) -> float:
+    """Jaccard similarity of two word sets."""
+    return len(a & b) / len(a | b) if a | b else 1.0
+
+
+def tweet_rows(
+    seed: int, rows: int, training_csv: Path | None = None, id_prefix: str = "t", loaded: object = None
+) -> list[tuple[str, str, str]]:
+    """``rows`` (id, tweet, label) triples of fresh generated tweets, none a near-duplicate of a training tweet.
+
+    Same signature as :func:`lab4_rows`; the training tweets are the chunks in data/tweets/ (``training_csv`` and
+    ``loaded`` are not used).
+    """
+    if rows < 1:
+        raise CourseError(f"--rows must be at least 1, got {rows}.")
+    generator = load_module(TWEET_GENERATOR, ("generate",))
+    training = [words(r[4]) for r in generator.generate(generator.DEFAULT_SEED, generator.DEFAULT_ROWS)]
+    kept: list[tuple[str, int]] = []
+    seen = list(training)
+    for target, _id, _date, _user, text in generator.generate(seed, 3 * rows + 50):
+        tokens = words(text)
+        if any(word_jaccard(tokens, other) >= NEAR_DUPLICATE for other in seen):
+            continue
+        kept.append((text, target))
+        seen.append(tokens)
+        if len(kept) == rows:
+            break
+    if len(kept) < rows:
+        raise CourseError(f"could only find {len(kept)} tweets unlike the training data; ask for fewer --rows.")
+    width = max(3, len(str(rows)))
+    return [
+        (f"{id_prefix}{i:0{width}d}", text, "positive" if target == 4 else "negative")
+        for i, (text, target) in enumerate(kept, start=1)
+    ]
+
+
+def load_module(path: Path, needed: tuple[str, ...]) -> ModuleType:
+    """Import a data generator by path (data/ is not a package), checking it has the functions ``needed``."""
+    if not path.is_file():
+        raise CourseError(f"data generator not found: {path}.")
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    if spec is None or spec.loader is None:
+        raise CourseError(f"cannot import {path} as a Python module.")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    missing = [name for name in needed if not hasattr(module, name)]
+    if missing:
+        raise CourseError(f"{path} has no function {missing[0]}().")
+    return module
+
+
 def load_training(training_csv: Path) -> tuple[ModuleType, list[frozenset]]:
     """The generator module and the word sets of the training texts."""
     generator = load_generator()
@@ -177,7 +239,7 @@ def variant(seed: int, student: str) -> tuple[int, str]:
 
 
 def make(
-    lab: int,
+    lab: int | str,
     seed: int,
     out: Path,
     rows: int = DEFAULT_ROWS,
@@ -187,6 +249,7 @@ def make(
 ) -> tuple[Path, Path]:
     """Write ``out/posts.csv`` (or ``out/students/<id>/posts.csv`` per roster student) and ``out/answers.csv``;
     return the posts path (the students folder with a roster) and the answers path."""
+    lab = int(lab) if str(lab).isdigit() else lab
     if lab not in CHALLENGE_LABS:
         raise CourseError(
             f"lab {lab} has no generated challenge inputs (only lab {', '.join(map(str, CHALLENGE_LABS))}); "
@@ -199,7 +262,7 @@ def make(
         posts = out / "posts.csv"
         for path in (posts, answers):
             refuse_to_replace(path, overwrite, "challenge file")
-        triples = lab4_rows(seed, rows, training_csv)
+        triples = (tweet_rows if lab == TWEETS_PROJECT else lab4_rows)(seed, rows, training_csv)
         write_csv(posts, ["id", "text"], [(i, text) for i, text, _ in triples])
         write_csv(answers, ["id", "label"], [(i, label) for i, _, label in triples])
         return posts, answers
@@ -207,13 +270,15 @@ def make(
     folder = out / "students"
     refuse_to_replace(folder, overwrite, "folder of student posts")
     refuse_to_replace(answers, overwrite, "answers file")
-    loaded = load_training(training_csv)
+    loaded = load_training(training_csv) if lab == 4 else None
     staging = staging_dir(folder)
     try:
         answer_rows = []
         for student in students:
             student_seed, prefix = variant(seed, student)
-            triples = lab4_rows(student_seed, rows, training_csv, prefix, loaded)
+            triples = (tweet_rows if lab == TWEETS_PROJECT else lab4_rows)(
+                student_seed, rows, training_csv, prefix, loaded
+            )
             write_csv(staging / student / "posts.csv", ["id", "text"], [(i, text) for i, text, _ in triples])
             answer_rows += [(student, i, label) for i, _, label in triples]
         write_csv(answers, [ROSTER_COLUMN, "id", "label"], answer_rows)
@@ -228,7 +293,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m coursekit.grading.challenge", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     maker = commands.add_parser("make", help="write posts.csv (for students) and answers.csv (keep secret)")
-    maker.add_argument("--lab", type=int, required=True, help="lab number (4)")
+    maker.add_argument("--lab", required=True, help=f"lab number (4) or project name ({TWEETS_PROJECT})")
     maker.add_argument("--seed", type=int, required=True, help="secret seed; the same seed gives the same files")
     maker.add_argument("--out", type=Path, required=True, help="folder for posts.csv and answers.csv")
     maker.add_argument("--rows", type=int, default=DEFAULT_ROWS, help=f"number of posts (default {DEFAULT_ROWS})")

@@ -7,6 +7,7 @@ Lab 6 :mod:`~coursekit.lessons.error_analysis` ·
 Lab 9 :mod:`~coursekit.lessons.publishing`, :mod:`~coursekit.lessons.publish_checks`,
 :mod:`~coursekit.lessons.hub_upload`, :mod:`~coursekit.lessons.model_card`, :mod:`~coursekit.lessons.card_checks`,
 :mod:`~coursekit.lessons.quantization`.
+Project "Tweet sentiment" :mod:`~coursekit.lessons.tweets`.
 
 Lesson modules may import the core layer (``coursekit.*``); the core never imports them.
 """

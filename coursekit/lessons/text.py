@@ -1,75 +1,21 @@
 """Lesson layer, Lab 2 (used again in Lab 6): clean social-media posts, and measure token lengths and padding cost.
 
-:func:`clean_social_text` is the one place the course normalises posts (mentions, URLs, hashtags, emojis,
-whitespace), so the notebook, the scripts and the tests all agree on what "cleaned" means.
+:func:`clean_social_text` (defined in the core :mod:`coursekit.cleaning`, taught here) is the one place the course
+normalises posts (mentions, URLs, hashtags, emojis, whitespace), so the notebook, the scripts, the tests and every
+saved run (its cleaner is named in its settings) agree on what "cleaned" means.
 :func:`token_length_stats` turns a list of token counts into the numbers used to pick ``max_length``.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import asdict, dataclass
 
-import emoji
 import numpy as np
 
+# The cleaning rules are core (coursekit.cleaning): a saved run names its cleaner and inference applies it.
+from coursekit.cleaning import CAMEL_BOUNDARY, HASHTAG, MENTION, URL, clean_social_text  # noqa: F401 (re-exported)
 from coursekit.errors import CourseError
-
-# A mention starts at a word boundary (so "me@example.org" stays an e-mail address).
-MENTION = re.compile(r"(?<![\w@])@\w+")
-# URLs with a scheme or "www.", and bare domains followed by a path ("example.org/trails").
-URL = re.compile(r"(?:https?://|www\.)\S+|\b(?:[a-z0-9-]+\.)+[a-z]{2,}/\S*", re.IGNORECASE)
-HASHTAG = re.compile(r"(?<![\w#])#(\w+)")
-# Word boundaries inside a CamelCase tag: "RopeMill" -> "Rope Mill", "MTBLife" -> "MTB Life".
-CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
-TRAILING_PUNCTUATION = ".,;:!?)]'\""
-
-
-def _split_hashtag(match: re.Match) -> str:
-    """'#RopeMill' -> 'Rope Mill'; '#rope_mill' -> 'rope mill'; '#mtb' -> 'mtb'."""
-    return CAMEL_BOUNDARY.sub(" ", match.group(1)).replace("_", " ")
-
-
-def _drop_url(match: re.Match) -> str:
-    """Remove a URL but keep punctuation that ends the sentence after it ("see x.org/a." -> "see .")."""
-    url = match.group(0)
-    stripped = url.rstrip(TRAILING_PUNCTUATION)
-    return url[len(stripped) :]
-
-
-def _emoji_as_words(chars: str, data: dict) -> str:
-    """'✅' -> ' check mark button ', '🚫' -> ' prohibited ': the emoji's CLDR short name from the ``emoji`` package.
-
-    The tokenizer knows none of these emojis (each is ``[UNK]``, so ✅ and ❌ look the same to the model), but it
-    knows the words; some posts carry their status only as an emoji.
-    """
-    return " " + data["en"].strip(":").replace("_", " ") + " "
-
-
-def clean_social_text(text: str) -> str:
-    """Normalise a social-media post for a classifier.
-
-    * user mentions become ``@user`` (the handle is noise, that someone is addressed is not);
-    * URLs are removed (they tokenize into many meaningless pieces);
-    * hashtags become words: ``#RopeMill`` -> ``Rope Mill``, ``#mtb`` -> ``mtb``;
-    * emojis become their names: ``✅`` -> ``check mark button``, ``🚫`` -> ``prohibited``;
-    * runs of whitespace become one space, and the ends are stripped.
-
-    Case and punctuation are kept: an uncased tokenizer lower-cases anyway, and "CLOSED!!" can carry meaning.
-    """
-    if not isinstance(text, str):
-        raise CourseError(
-            f"clean_social_text expects a string, got {type(text).__name__} ({text!r}); "
-            "drop or fill empty rows before cleaning"
-        )
-    text = URL.sub(_drop_url, text)
-    text = MENTION.sub("@user", text)
-    text = HASHTAG.sub(_split_hashtag, text)
-    text = emoji.replace_emoji(text, replace=_emoji_as_words)
-    # A removed URL leaves "see ." or "closes Friday: ." behind: close the gap, drop the orphaned colon.
-    text = re.sub(r"\s*:?\s+([.,!?;])(?=\s|$)", r"\1", text)
-    return re.sub(r"\s+", " ", text).strip()
 
 
 @dataclass(frozen=True)
