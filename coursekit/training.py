@@ -351,13 +351,19 @@ def data_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def whole_as_int(value: Any) -> Any:
+    """``2.0`` as ``2``; any other value unchanged."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 def run_key(config: TrainConfig, choice: ModelChoice, precision: dict) -> str:
     """What makes two runs the same: data bytes, model, every hyper-parameter, seed, precision and code version.
 
     Where the run is written and how it reports progress (``output``, ``overwrite``, ``no_progress``) are not part
     of it. An alias is identified by its name (its weights ship in a pinned package); a folder by its path.
     """
-    settings = {f.name: getattr(config, f.name) for f in fields(config)}
+    # epochs=2 (a notebook) and epochs=2.0 (the command line) are the same setting: whole floats are keyed as ints.
+    settings = {f.name: whole_as_int(getattr(config, f.name)) for f in fields(config)}
     for unused in ("data", "output", "overwrite", "no_progress"):
         settings.pop(unused)
     for name, default in KEYED_WHEN_SET.items():

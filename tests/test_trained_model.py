@@ -149,3 +149,11 @@ def test_a_killed_runs_staging_folder_is_cleared_before_training_again(trainings
     (leftover / "model.safetensors").write_bytes(b"half a model")
     run_cache.find_or_train(small(data, tmp_path / "run"))
     assert not leftover.exists() and len(trainings) == 1
+
+
+def test_run_key_treats_a_whole_float_like_the_int(tmp_path: Path) -> None:
+    """``--epochs 2`` on the command line (2.0) and ``epochs=2`` in a notebook are one run, not two."""
+    config = TrainConfig(output=tmp_path / "run")
+    choice = resolve_model(config.model)
+    assert run_key(replace(config, epochs=2), choice, {}) == run_key(replace(config, epochs=2.0), choice, {})
+    assert run_key(replace(config, epochs=2), choice, {}) != run_key(replace(config, epochs=2.5), choice, {})
