@@ -42,10 +42,10 @@ from coursekit.run_cache import find_or_train
 from coursekit.training import TrainConfig
 
 ROWS = [  # (key in evaluation.json, what it is)
-    ("test", "fine-tuned, threshold 0.5"),
-    ("test_at_threshold", "fine-tuned, precision threshold"),
+    ("test", "transformer, threshold 0.5"),
+    ("test_at_threshold", "transformer, precision threshold"),
     ("naive_bayes_test", "TF-IDF + naive Bayes, 0.5"),
-    ("handwritten", "hand-written, fine-tuned, 0.5"),
+    ("handwritten", "hand-written, transformer, 0.5"),
     ("naive_bayes_handwritten", "hand-written, naive Bayes, 0.5"),
 ]
 
