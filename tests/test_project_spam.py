@@ -219,7 +219,7 @@ def test_lr_sweep_script_end_to_end_on_a_tiny_run(tmp_path):
     )
     assert done.returncode == 0, done.stderr[-3000:]
     table = pd.read_csv(tmp_path / "sweep.csv")
-    assert list(table["learning_rate"]) == ["5e-05"] and 0 <= table.loc[0, "pr_auc"] <= 1
+    assert list(table["learning_rate"]) == [5e-05] and 0 <= table.loc[0, "pr_auc"] <= 1
     assert "learning rate" in done.stdout and (tmp_path / "lr-5e-05" / "metrics.json").is_file()
 
 
