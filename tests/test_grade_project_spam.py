@@ -114,8 +114,8 @@ def test_flagging_real_messages_costs_ham_points_linearly(tmp_path, answers):
         [[i, "SPAM" if i in hams else label, 0.5] for i, label in labels.items()],
     )
     result = grade_one(folder, answers_path)
-    # ham recall 0.95: 15 * (0.95 - 0.90) / 0.09 = 8.33 kept; macro F1 (0.9744 + 0.9091) / 2 = 0.9417 >= 0.90: full
-    assert lost(result) == {"ham_kept": 6.7}
+    # ham recall 0.95: 15 * (0.95 - 0.90) / 0.08 = 9.375 kept; macro F1 (0.9744 + 0.9091) / 2 = 0.9417 >= 0.90: full
+    assert lost(result) == {"ham_kept": 5.6}
 
 
 @pytest.mark.parametrize(
