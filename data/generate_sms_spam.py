@@ -49,10 +49,46 @@ R = random.Random  # the one source of randomness: every function takes the gene
 # ---------------------------------------------------------------------------------------------------------
 # Shared vocabulary
 # ---------------------------------------------------------------------------------------------------------
-NAMES = (
-    "Sam Jess Mike Priya Tom Aisha Dan Becky Olu Sinead Marek Chloe Raj Kate Liam Zoe Ben Amy Jack Nadia Josh Ellie "
-    "Kofi Hannah Luca Mia Ryan Sophie Ade Fran Gaz Ana Dev Lily Matt Tash Rob Jo"
-).split()
+NAMES = [
+    "Sam",
+    "Jess",
+    "Mike",
+    "Priya",
+    "Tom",
+    "Aisha",
+    "Dan",
+    "Becky",
+    "Olu",
+    "Sinead",
+    "Marek",
+    "Chloe",
+    "Raj",
+    "Kate",
+    "Liam",
+    "Zoe",
+    "Ben",
+    "Amy",
+    "Jack",
+    "Nadia",
+    "Josh",
+    "Ellie",
+    "Kofi",
+    "Hannah",
+    "Luca",
+    "Mia",
+    "Ryan",
+    "Sophie",
+    "Ade",
+    "Fran",
+    "Gaz",
+    "Ana",
+    "Dev",
+    "Lily",
+    "Matt",
+    "Tash",
+    "Rob",
+    "Jo",
+]
 FAMILY = ["mum", "dad", "nan", "grandad", "ur sister", "my bro", "auntie Sue", "uncle Pete", "the kids", "mum n dad"]
 PLACES = [
     "the pub",
@@ -117,7 +153,7 @@ def ham_late(r: R) -> str:
             f"Bus is late again, be there by {r.choice(TIMES)}",
             "Stuck in traffic, start without me",
             "Sorry overslept!! Leaving now",
-            f"Just got off the train, where are you?",
+            "Just got off the train, where are you?",
             "I'm here, where are you",
             f"Be there in {r.choice(['5', '10', '2', '20'])}",
             "Can't find a parking space, going round again",
@@ -159,7 +195,8 @@ def ham_family(r: R) -> str:
     who = r.choice(FAMILY)
     return r.choice(
         [
-            f"Can you pick up {r.choice(['milk', 'bread', 'eggs', 'nappies', 'teabags', 'bin bags'])} on your way home",
+            f"Can you pick up {r.choice(['milk', 'bread', 'eggs', 'nappies', 'teabags', 'bin bags'])} "
+            "on your way home",
             f"{who.capitalize()} says hi",
             f"Did you ring {who} back? She was asking",
             f"Dinner's at {r.choice(TIMES)}, don't be late",
@@ -396,8 +433,8 @@ def spam_delivery(r: R) -> str:
     courier = r.choice(COURIERS)
     return r.choice(
         [
-            f"{courier}: your parcel is on hold due to an unpaid shipping fee of £{r.randint(1, 3)}.{r.randint(10, 99)}"
-            f". Pay now: {url(r)}",
+            f"{courier}: your parcel is on hold due to an unpaid shipping fee of "
+            f"£{r.randint(1, 3)}.{r.randint(10, 99)}. Pay now: {url(r)}",
             f"{courier}: We missed you today. Reschedule your delivery at {url(r)}",
             f"Your package could not be delivered due to an incomplete address. Update here {url(r)}",
             f"{courier} - customs charge of £{r.randint(1, 4)}.{r.randint(10, 99)} required before delivery: {url(r)}",
@@ -499,7 +536,7 @@ SPAM_EXTRAS = [
     " Don't miss out!",
     " 18+ only.",
     " Act now!",
-    f" Txt STOP to end.",
+    " Txt STOP to end.",
     " Limited time.",
     " Unsubscribe: reply NO.",
 ]
@@ -621,8 +658,10 @@ def ham_message(r: R) -> str:
     """One real message: a topic, sometimes a second sentence, an extra, a style."""
     text = weighted(HAM_TOPICS, r)(r)
     if r.random() < 0.25:
-        text = f"{text}. {weighted(HAM_TOPICS, r)(r)}" if not text.endswith(("?", "!")) else f"{text} " + (
-            weighted(HAM_TOPICS, r)(r)
+        text = (
+            f"{text}. {weighted(HAM_TOPICS, r)(r)}"
+            if not text.endswith(("?", "!"))
+            else f"{text} " + (weighted(HAM_TOPICS, r)(r))
         )
     text += r.choice(HAM_EXTRAS)
     if r.random() < 0.15:
