@@ -243,3 +243,21 @@ def test_lab_text_quotes_committed_transcripts():
     for name in ("project-sms-spam-filter", "project-sms-spam-lr-sweep"):
         assert f"labs/transcripts/{name}.txt" in text
         assert (PROJECT_ROOT / "labs" / "transcripts" / f"{name}.txt").is_file()
+
+
+def test_challenge_cli_makes_the_spam_files_and_refuses_a_roster(tmp_path, capsys):
+    from coursekit.grading import challenge
+
+    assert (
+        challenge.main(["make", "--lab", "project-sms-spam", "--seed", "5", "--rows", "20", "--out", str(tmp_path)])
+        == 0
+    )
+    assert "(20 messages): hand this to students" in capsys.readouterr().out
+    answers = read_rows(tmp_path / "answers.csv")
+    assert [r["id"] for r in answers] == [r["id"] for r in read_rows(tmp_path / "messages.csv")]
+    assert {r["label"] for r in answers} <= {"HAM", "SPAM"}
+    roster = write(tmp_path, "roster.csv", "student\nana\n")
+    args = ["make", "--lab", "project-sms-spam", "--seed", "5", "--roster", roster, "--out", str(tmp_path / "r")]
+    with pytest.raises(SystemExit) as exit_info:
+        challenge.main(args)
+    assert exit_info.value.code == 2 and "leave out --roster" in capsys.readouterr().err
