@@ -6,7 +6,8 @@ Lab 5 :mod:`~coursekit.lessons.callbacks`, :mod:`~coursekit.lessons.evaluate_mod
 Lab 6 :mod:`~coursekit.lessons.error_analysis` ·
 Lab 8 :mod:`~coursekit.lessons.publishing`, :mod:`~coursekit.lessons.publish_checks`,
 :mod:`~coursekit.lessons.hub_upload`, :mod:`~coursekit.lessons.model_card`, :mod:`~coursekit.lessons.card_checks`,
-:mod:`~coursekit.lessons.quantization`.
+:mod:`~coursekit.lessons.quantization` ·
+SMS spam project :mod:`~coursekit.lessons.spam`.
 
 Lesson modules may import the core layer (``coursekit.*``); the core never imports them.
 """
