@@ -47,7 +47,14 @@ CODE_VERSION = "2026.11-1"
 MIN_ROWS_PER_LABEL = 4  # a stratified train / validation / test split needs a few of each label
 HEADS = ("softmax", "sigmoid")
 # Settings added after runs were cached: they enter a run's key only when set, so earlier runs keep their key.
-KEYED_WHEN_SET = {"cleaner": DEFAULT_CLEANER, "head": "softmax", "tune_threshold": False, "validate_every": None}
+KEYED_WHEN_SET = {
+    "cleaner": DEFAULT_CLEANER,
+    "head": "softmax",
+    "tune_threshold": False,
+    "validate_every": None,
+    "keep_best": False,
+    "freeze_encoder": False,
+}
 THRESHOLD_FILE = "threshold.json"
 
 
@@ -81,6 +88,14 @@ class TrainConfig:
     validation_size: float = field(default=0.15, metadata={"help": "share of rows watched during training"})
     max_train_rows: int | None = field(default=None, metadata={"help": "use only this many training rows (quick)"})
     seed: int = field(default=42, metadata={"help": "split, shuffling and head initialisation"})
+    keep_best: bool = field(
+        default=False,
+        metadata={"help": "evaluate and save every epoch, and end with the epoch of lowest validation loss"},
+    )
+    freeze_encoder: bool = field(
+        default=False,
+        metadata={"help": "train only the head (pooler + classifier); the pretrained encoder stays as it is"},
+    )
     output: Path | None = field(default=None, metadata={"help": "run directory (default: outputs/<label>-<model>)"})
     overwrite: bool = field(default=False, metadata={"help": "replace an earlier run in --output"})
     no_progress: bool = field(default=False, metadata={"help": "hide the progress bar (logs, CI)"})
@@ -136,6 +151,7 @@ class RunResult:
     validation_history: list[dict]
     test: dict
     output_dir: str
+    trainable_parameters: int | None = None  # fewer than ``parameters`` when the encoder was frozen
 
 
 def split_dataset(data: LabelledTexts, test_size: float, validation_size: float, seed: int) -> DatasetDict:
@@ -153,6 +169,15 @@ def split_dataset(data: LabelledTexts, test_size: float, validation_size: float,
         test_size=validation_size / (1 - test_size), stratify_by_column="label", seed=seed
     )
     return DatasetDict(train=second["train"], validation=second["test"], test=first["test"])
+
+
+def limit_train_rows(splits: DatasetDict, config: TrainConfig) -> DatasetDict:
+    """The splits with the training split cut to ``config.max_train_rows`` random rows (if set); the validation and
+    test splits stay whole, so runs on fewer rows are scored on the same messages."""
+    if config.max_train_rows:
+        rows = min(config.max_train_rows, len(splits["train"]))
+        splits["train"] = splits["train"].shuffle(seed=config.seed).select(range(rows))
+    return splits
 
 
 def tokenize_splits(splits: DatasetDict, tokenizer, max_length: int) -> DatasetDict:
@@ -429,9 +454,19 @@ def load_tokenizer_and_model(choice: ModelChoice, id2label: dict[int, str], head
     return tokenizer, model
 
 
-def count_parameters(model) -> int:
-    """Number of parameters of a PyTorch model."""
-    return sum(p.numel() for p in model.parameters())
+def count_parameters(model, trainable_only: bool = False) -> int:
+    """Number of parameters of a PyTorch model (only those the optimizer updates, with ``trainable_only``)."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
+
+
+def freeze_encoder(model) -> None:
+    """Freeze the embeddings and transformer layers; the head (pooler, if any, and classifier) still learns.
+
+    ``model.base_model`` is the pretrained encoder (``model.bert`` for BERT); its pooler, a dense layer on the
+    ``[CLS]`` vector that only feeds the classifier, counts as part of the head here.
+    """
+    for name, parameter in model.base_model.named_parameters():
+        parameter.requires_grad = name.startswith("pooler.")
 
 
 def training_arguments(config: TrainConfig, run_dir: Path, learning_rate: float, device: str) -> TrainingArguments:
@@ -444,7 +479,13 @@ def training_arguments(config: TrainConfig, run_dir: Path, learning_rate: float,
         logging_strategy="steps" if config.validate_every else "epoch",  # the training loss at the same points
         eval_steps=config.validate_every,  # only used with --validate-every
         logging_steps=config.validate_every or 500,  # only used with --validate-every (500 is the library default)
-        save_strategy="no",  # the final model is saved once below; no multi-GB checkpoint folders
+        # without keep_best the final model is saved once below (no checkpoint folders); with it, one checkpoint
+        # per validation, so the best one can be reloaded at the end
+        save_strategy=("steps" if config.validate_every else "epoch") if config.keep_best else "no",
+        save_steps=config.validate_every or 500,  # keep_best with --validate-every: a checkpoint per validation
+        load_best_model_at_end=config.keep_best,  # end with the best epoch's weights, not the last epoch's
+        metric_for_best_model="loss" if config.keep_best else None,  # best = lowest validation loss (smooth)
+        save_total_limit=1 if config.keep_best else None,  # the best checkpoint (and the latest) only: disk space
         num_train_epochs=config.epochs,  # passes over the training split
         per_device_train_batch_size=config.batch_size,  # posts per optimizer step
         per_device_eval_batch_size=64,  # no gradients when evaluating, so bigger batches fit
@@ -518,11 +559,10 @@ def train(config: TrainConfig) -> RunResult:
     device = detect_device()
     print(f"model:  {choice.description}\ndevice: {describe_device(device)}\noutput: {shown_path(output)}")
 
-    splits = split_dataset(data, config.test_size, config.validation_size, config.seed)
-    if config.max_train_rows:
-        rows = min(config.max_train_rows, len(splits["train"]))
-        splits["train"] = splits["train"].shuffle(seed=config.seed).select(range(rows))
+    splits = limit_train_rows(split_dataset(data, config.test_size, config.validation_size, config.seed), config)
     tokenizer, model = load_tokenizer_and_model(choice, data.id2label, config.head)
+    if config.freeze_encoder:
+        freeze_encoder(model)
     encoded = tokenize_splits(splits, tokenizer, config.max_length)
     learning_rate = config.learning_rate or choice.learning_rate
     key = run_key(config, choice, precision_settings(device)[0])
@@ -568,6 +608,7 @@ def train(config: TrainConfig) -> RunResult:
             validation_history=validation_history(trainer),
             test=test_metrics,
             output_dir=str(output),
+            trainable_parameters=count_parameters(model, trainable_only=True),
         )
         atomic_write_text(run_dir / "metrics.json", json.dumps(asdict(result), indent=2) + "\n")  # written last
         swap_in_dir(run_dir, output)

@@ -242,6 +242,11 @@ TRANSCRIPT_STEPS: dict[str, list[Step | tuple[tuple[str, ...], dict[str, str]]]]
         (("examples/publishing/push_model.py", f"{REGISTRY}/v1", "--push"), OFFLINE_HUB),
     ],
     "lab-9-quantize": [("examples/publishing/quantize_model.py", LAB4_RUN, "--threads", "1")],
+    "project-sms-spam-filter": [
+        (("examples/spam/spam_filter.py",), {"OMP_NUM_THREADS": "1"}),
+        (("examples/spam/spam_filter.py", "--freeze-encoder"), {"OMP_NUM_THREADS": "1"}),
+    ],
+    "project-sms-spam-lr-sweep": [(("examples/spam/lr_sweep.py",), {"OMP_NUM_THREADS": "1"})],
 }
 
 

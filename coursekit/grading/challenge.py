@@ -3,6 +3,7 @@
 Usage:
     python -m coursekit.grading.challenge make --lab 4 --seed SECRET --out DIR [--rows 150] [--overwrite]
     python -m coursekit.grading.challenge make --lab 4 --seed SECRET --roster roster.csv --out DIR
+    python -m coursekit.grading.challenge make --lab project-sms-spam --seed SECRET --out DIR
 
 Lab 4: DIR/posts.csv (``id,text``) holds fresh trail posts from data/generate_trail_status.py; DIR/answers.csv
 (``id,label``, label = Blankets_Creek status as open/closed) stays with the instructor and is passed to
@@ -19,6 +20,9 @@ hand-in names ids the student never received and scores low.
 Project "Tweet sentiment" (``--lab project-tweet-sentiment``): DIR/posts.csv (``id,text``) holds fresh tweets from
 data/generate_tweets.py, none a near-duplicate of a tweet in data/tweets/; DIR/answers.csv (``id,label``, label =
 negative/positive). ``--roster`` works the same way.
+SMS spam project: DIR/messages.csv (``id,message``) holds fresh messages from data/generate_sms_spam.py, none a
+near-duplicate of data/sms_spam.csv, 20 % spam; DIR/answers.csv (``id,label``, HAM/SPAM) stays with the instructor
+(data/challenges/project-sms-spam/messages.csv was made with the public seed 2026).
 
 Existing files are never replaced without ``--overwrite``; every file is written atomically.
 """
@@ -40,6 +44,11 @@ from coursekit.fileio import atomic_write_text, refuse_to_replace, staging_dir, 
 from coursekit.paths import DATA_DIR, TRAIL_STATUS_CSV
 
 GENERATOR = DATA_DIR / "generate_trail_status.py"
+# The SMS spam project (labs/project-sms-spam.md): fresh messages from its generator, graded on HAM/SPAM answers.
+SMS_SPAM_PROJECT = "project-sms-spam"
+SMS_SPAM_GENERATOR = DATA_DIR / "generate_sms_spam.py"
+SMS_SPAM_CSV = DATA_DIR / "sms_spam.csv"
+SMS_SPAM_SHARE = 0.2  # more spam than the training data's 13 %, so spam recall is measured on enough messages
 DEFAULT_ROWS = 150
 NEAR_DUPLICATE = 0.8
 LABEL_COLUMN = "Blankets_Creek"
@@ -51,10 +60,10 @@ MAX_STUDENT_ID = 100  # characters; a student id becomes a folder name
 
 
 def load_generator(path: Path = GENERATOR) -> ModuleType:
-    """Import data/generate_trail_status.py by path (data/ is not a package)."""
+    """Import a data generator (data/generate_trail_status.py by default) by path (data/ is not a package)."""
     if not path.is_file():
         raise CourseError(f"data generator not found: {path}.")
-    spec = importlib.util.spec_from_file_location("generate_trail_status", path)
+    spec = importlib.util.spec_from_file_location(path.stem, path)
     if spec is None or spec.loader is None:
         raise CourseError(f"cannot import {path} as a Python module.")
     module = importlib.util.module_from_spec(spec)
@@ -176,6 +185,39 @@ def load_module(path: Path, needed: tuple[str, ...]) -> ModuleType:
     if missing:
         raise CourseError(f"{path} has no function {missing[0]}().")
     return module
+def sms_spam_rows(seed: int, rows: int, training_csv: Path = SMS_SPAM_CSV) -> list[tuple[str, str, str]]:
+    """``rows`` (id, message, HAM/SPAM) triples of new messages, none a near-duplicate of a training message or of
+    another challenge message (word Jaccard ≥ 0.8), about :data:`SMS_SPAM_SHARE` of them spam."""
+    if rows < 1:
+        raise CourseError(f"--rows must be at least 1, got {rows}.")
+    generator = load_generator(SMS_SPAM_GENERATOR)
+    with Path(training_csv).open(encoding="utf-8", newline="") as handle:
+        seen = [generator.tokens(row["message"]) for row in csv.DictReader(handle)]
+    kept: list[tuple[str, str]] = []
+    for attempt in range(10):
+        for label, message in generator.generate(seed * 1000 + attempt, 3 * rows, SMS_SPAM_SHARE):
+            words = generator.tokens(message)
+            if len(kept) < rows and all(generator.jaccard(words, other) < NEAR_DUPLICATE for other in seen):
+                kept.append((message, label))
+                seen.append(words)
+        if len(kept) == rows:
+            break
+    else:
+        raise CourseError(f"could only find {len(kept)} messages unlike the training data; ask for fewer --rows.")
+    width = max(3, len(str(rows)))
+    return [(f"m{i:0{width}d}", message, label) for i, (message, label) in enumerate(kept, start=1)]
+
+
+def make_sms_spam(seed: int, out: Path, rows: int, overwrite: bool) -> tuple[Path, Path]:
+    """Write ``out/messages.csv`` (``id,message``, for students) and ``out/answers.csv`` (``id,label``)."""
+    messages, answers = out / "messages.csv", out / "answers.csv"
+    for path in (messages, answers):
+        refuse_to_replace(path, overwrite, "challenge file")
+    triples = sms_spam_rows(seed, rows)
+    write_csv(messages, ["id", "message"], [(i, text) for i, text, _ in triples])
+    write_csv(answers, ["id", "label"], [(i, label) for i, _, label in triples])
+    return messages, answers
+
 
 
 def load_training(training_csv: Path) -> tuple[ModuleType, list[frozenset]]:
@@ -250,6 +292,10 @@ def make(
     """Write ``out/posts.csv`` (or ``out/students/<id>/posts.csv`` per roster student) and ``out/answers.csv``;
     return the posts path (the students folder with a roster) and the answers path."""
     lab = int(lab) if str(lab).isdigit() else lab
+    if lab == SMS_SPAM_PROJECT:
+        if roster is not None:
+            raise CourseError(f"{SMS_SPAM_PROJECT} has one set of messages for the class; leave out --roster.")
+        return make_sms_spam(seed, out, rows, overwrite)
     if lab not in CHALLENGE_LABS:
         raise CourseError(
             f"lab {lab} has no generated challenge inputs (only lab {', '.join(map(str, CHALLENGE_LABS))}); "
@@ -293,7 +339,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m coursekit.grading.challenge", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     maker = commands.add_parser("make", help="write posts.csv (for students) and answers.csv (keep secret)")
-    maker.add_argument("--lab", required=True, help=f"lab number (4) or project name ({TWEETS_PROJECT})")
+    maker.add_argument("--lab", required=True, help=f"lab number (4) or project name ({TWEETS_PROJECT}, {SMS_SPAM_PROJECT})")
     maker.add_argument("--seed", type=int, required=True, help="secret seed; the same seed gives the same files")
     maker.add_argument("--out", type=Path, required=True, help="folder for posts.csv and answers.csv")
     maker.add_argument("--rows", type=int, default=DEFAULT_ROWS, help=f"number of posts (default {DEFAULT_ROWS})")
@@ -316,7 +362,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     posts, answers = make(args.lab, args.seed, args.out, args.rows, args.training, args.roster, args.overwrite)
     if args.roster is None:
-        print(f"wrote {posts} ({args.rows} posts): hand this to students")
+        unit = "messages" if args.lab == SMS_SPAM_PROJECT else "posts"
+        print(f"wrote {posts} ({args.rows} {unit}): hand this to students")
     else:
         print(f"wrote {posts}/<student>/posts.csv ({args.rows} posts each): hand each student their own file")
     print(f"wrote {answers}: keep it secret; grade with")
