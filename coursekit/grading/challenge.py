@@ -185,6 +185,8 @@ def load_module(path: Path, needed: tuple[str, ...]) -> ModuleType:
     if missing:
         raise CourseError(f"{path} has no function {missing[0]}().")
     return module
+
+
 def sms_spam_rows(seed: int, rows: int, training_csv: Path = SMS_SPAM_CSV) -> list[tuple[str, str, str]]:
     """``rows`` (id, message, HAM/SPAM) triples of new messages, none a near-duplicate of a training message or of
     another challenge message (word Jaccard ≥ 0.8), about :data:`SMS_SPAM_SHARE` of them spam."""
@@ -217,7 +219,6 @@ def make_sms_spam(seed: int, out: Path, rows: int, overwrite: bool) -> tuple[Pat
     write_csv(messages, ["id", "message"], [(i, text) for i, text, _ in triples])
     write_csv(answers, ["id", "label"], [(i, label) for i, _, label in triples])
     return messages, answers
-
 
 
 def load_training(training_csv: Path) -> tuple[ModuleType, list[frozenset]]:
@@ -339,7 +340,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m coursekit.grading.challenge", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     maker = commands.add_parser("make", help="write posts.csv (for students) and answers.csv (keep secret)")
-    maker.add_argument("--lab", required=True, help=f"lab number (4) or project name ({TWEETS_PROJECT}, {SMS_SPAM_PROJECT})")
+    maker.add_argument(
+        "--lab", required=True, help=f"lab number (4) or project name ({TWEETS_PROJECT}, {SMS_SPAM_PROJECT})"
+    )
     maker.add_argument("--seed", type=int, required=True, help="secret seed; the same seed gives the same files")
     maker.add_argument("--out", type=Path, required=True, help="folder for posts.csv and answers.csv")
     maker.add_argument("--rows", type=int, default=DEFAULT_ROWS, help=f"number of posts (default {DEFAULT_ROWS})")
