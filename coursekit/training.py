@@ -21,7 +21,7 @@ import os
 import platform
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -30,15 +30,26 @@ import numpy as np
 import pandas as pd
 import torch
 import transformers
-from datasets import ClassLabel, Dataset, DatasetDict
+from datasets import ClassLabel, Dataset, DatasetDict, List, Value
 from transformers import DataCollatorWithPadding, PrinterCallback, Trainer, TrainingArguments
 
 from coursekit.data import LabelledTexts, load_labelled_texts
-from coursekit.device import describe_device, detect_device, precision_settings
+from coursekit.device import describe_device, detect_device, device_batch_size, precision_settings
 from coursekit.errors import CourseError
 from coursekit.fileio import atomic_write_text, staging_dir, swap_in_dir
 from coursekit.metrics import classification_metrics, make_compute_metrics
 from coursekit.models import DEFAULT_MODEL, MODELS, ModelChoice, model_help, resolve_model
+from coursekit.multilabel import (
+    MULTI_LABEL,
+    MultiLabelTexts,
+    load_multilabel_texts,
+    make_multilabel_compute_metrics,
+    multilabel_metrics,
+    save_thresholds,
+    sigmoid,
+    tune_thresholds,
+    write_multilabel_predictions,
+)
 from coursekit.paths import OUTPUTS_DIR, TRAIL_STATUS_CSV, shown_path
 
 # Part of every run's cache key: bump it when a change here changes what a run produces, so cached runs retrain.
@@ -60,9 +71,25 @@ class TrainConfig:
             "trail columns; text labels name themselves)"
         },
     )
+    label_columns: list[str] | None = field(
+        default=None,
+        metadata={
+            "help": "train ONE multi-label model on these 0/1 columns instead of --label-column, e.g. "
+            "'Blankets_Creek,Rope_Mill' (Lab 5b): one yes/no output per column"
+        },
+    )
+    stratify_column: str | None = field(
+        default=None,
+        metadata={
+            "help": "split stratified by this column instead of the label, so runs on different labels of one file "
+            "share train/validation/test rows (default: the label; the first of --label-columns)"
+        },
+    )
     model: str = field(default=DEFAULT_MODEL, metadata={"help": model_help()})
     epochs: float = field(default=4, metadata={"help": "passes over the training split"})
-    batch_size: int = field(default=16, metadata={"help": "texts per optimizer step"})
+    batch_size: int = field(
+        default=16, metadata={"help": "texts per optimizer step; 0 picks one for the device (coursekit.device)"}
+    )
     learning_rate: float | None = field(
         default=None, metadata={"help": "default: the value that suits the chosen model (e.g. 3e-4 for minilm-l6)"}
     )
@@ -85,8 +112,18 @@ class TrainConfig:
         if self.label_names is not None:
             names = [n.strip() for item in self.label_names for n in str(item).split(",") if n.strip()]
             object.__setattr__(self, "label_names", names)
-        if self.epochs <= 0 or self.batch_size <= 0 or self.max_length < 8:
-            raise CourseError("--epochs and --batch-size must be positive and --max-length at least 8.")
+        if self.label_columns is not None:
+            columns = [c.strip() for item in self.label_columns for c in str(item).split(",") if c.strip()]
+            if len(columns) < 2 or len(set(columns)) < len(columns):
+                raise CourseError(
+                    "--label-columns needs two or more different columns, e.g. Blankets_Creek,Rope_Mill."
+                )
+            object.__setattr__(self, "label_columns", columns)
+        if self.epochs <= 0 or self.batch_size < 0 or self.max_length < 8:
+            raise CourseError(
+                "--epochs must be positive, --batch-size positive (or 0 for the device's default) "
+                "and --max-length at least 8."
+            )
         if not (0 < self.test_size < 0.5 and 0 < self.validation_size < 0.5):
             raise CourseError("--test-size and --validation-size must each be between 0 and 0.5 (e.g. 0.15).")
         if self.max_train_rows is not None and self.max_train_rows < 1:
@@ -109,23 +146,44 @@ class RunResult:
     validation_history: list[dict]
     test: dict
     output_dir: str
+    problem_type: str = "single_label_classification"
+    thresholds: dict[str, float] | None = None  # multi-label runs: per label, tuned on validation
+    fallbacks: list[str] = field(default_factory=list)  # what out-of-memory changed (halved batch, CPU)
 
 
-def split_dataset(data: LabelledTexts, test_size: float, validation_size: float, seed: int) -> DatasetDict:
+def split_dataset(
+    data: LabelledTexts | MultiLabelTexts,
+    test_size: float,
+    validation_size: float,
+    seed: int,
+    strata: LabelledTexts | None = None,
+) -> DatasetDict:
     """Stratified train / validation / test split, reproducible through ``seed``.
 
     The label column is a ``ClassLabel``, so ``stratify_by_column`` keeps each class's share equal in
     every split, and the names travel with the data. Validation picks nothing here (no early stopping),
     but it is what we watch during training; the test split is looked at once, at the end.
+
+    ``strata`` (another column of the same file) is stratified by instead of the label: the split depends only
+    on the stratifying labels and the seed, so runs on different labels of one file share the same rows. A
+    multi-label run's targets are lists of floats (no ``ClassLabel``), so it always passes ``strata``.
     """
     dataset = Dataset.from_dict({"text": data.texts, "label": data.labels})
-    dataset = dataset.cast_column("label", ClassLabel(names=data.label_names))
-    require_rows_per_label(data)
-    first = dataset.train_test_split(test_size=test_size, stratify_by_column="label", seed=seed)
+    if isinstance(data, MultiLabelTexts):
+        dataset = dataset.cast_column("label", List(Value("float32")))  # BCEWithLogitsLoss wants float targets
+    else:
+        dataset = dataset.cast_column("label", ClassLabel(names=data.label_names))
+    column = "label"
+    if strata is not None:
+        column = "stratum"
+        dataset = dataset.add_column(column, strata.labels).cast_column(column, ClassLabel(names=strata.label_names))
+    require_rows_per_label(strata if strata is not None else data)  # type: ignore[arg-type]
+    first = dataset.train_test_split(test_size=test_size, stratify_by_column=column, seed=seed)
     second = first["train"].train_test_split(
-        test_size=validation_size / (1 - test_size), stratify_by_column="label", seed=seed
+        test_size=validation_size / (1 - test_size), stratify_by_column=column, seed=seed
     )
-    return DatasetDict(train=second["train"], validation=second["test"], test=first["test"])
+    splits = DatasetDict(train=second["train"], validation=second["test"], test=first["test"])
+    return splits.remove_columns("stratum") if strata is not None else splits
 
 
 def tokenize_splits(splits: DatasetDict, tokenizer, max_length: int) -> DatasetDict:
@@ -245,6 +303,9 @@ def run_key(config: TrainConfig, choice: ModelChoice, precision: dict) -> str:
     settings = {f.name: getattr(config, f.name) for f in fields(config)}
     for unused in ("data", "output", "overwrite", "no_progress"):
         settings.pop(unused)
+    for optional in ("label_columns", "stratify_column"):  # added later: unset, they leave earlier keys unchanged
+        if settings[optional] is None:
+            settings.pop(optional)
     settings.update(
         model=choice.name if choice.name in MODELS else choice.path,
         learning_rate=config.learning_rate or choice.learning_rate,
@@ -255,8 +316,11 @@ def run_key(config: TrainConfig, choice: ModelChoice, precision: dict) -> str:
     return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
 
 
-def load_tokenizer_and_model(choice: ModelChoice, id2label: dict[int, str]):
+def load_tokenizer_and_model(choice: ModelChoice, id2label: dict[int, str], problem_type: str | None = None):
     """Load the tokenizer and a sequence-classification model with a fresh head for ``id2label``.
+
+    ``problem_type="multi_label_classification"`` (Lab 5b) makes the model's loss ``BCEWithLogitsLoss`` (one
+    sigmoid per label) and is saved in its config, so ``pipeline`` applies a sigmoid, not a softmax.
 
     ``id2label`` / ``label2id`` go into the model's config, so the saved model and ``pipeline`` answer "open",
     not ``LABEL_1``. The loading report lists the new classifier weights as MISSING (initialised randomly and
@@ -266,6 +330,7 @@ def load_tokenizer_and_model(choice: ModelChoice, id2label: dict[int, str]):
     from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
 
     label2id = {name: idx for idx, name in id2label.items()}
+    head = {"problem_type": problem_type} if problem_type else {}
     try:
         tokenizer = AutoTokenizer.from_pretrained(choice.path)
         if choice.pretrained:
@@ -274,6 +339,7 @@ def load_tokenizer_and_model(choice: ModelChoice, id2label: dict[int, str]):
                 num_labels=len(id2label),
                 id2label=id2label,
                 label2id=label2id,
+                **head,
                 **choice.from_pretrained_kwargs(),
             )
         else:
@@ -282,6 +348,7 @@ def load_tokenizer_and_model(choice: ModelChoice, id2label: dict[int, str]):
                 num_labels=len(id2label),
                 id2label=id2label,
                 label2id=label2id,
+                **head,
                 **choice.from_pretrained_kwargs(),
             )
             model = AutoModelForSequenceClassification.from_config(config)
@@ -295,16 +362,30 @@ def count_parameters(model) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
-def training_arguments(config: TrainConfig, run_dir: Path, learning_rate: float, device: str) -> TrainingArguments:
-    """Today's TrainingArguments names (transformers 5): ``eval_strategy``, a float ``warmup_steps``."""
+def training_arguments(
+    config: TrainConfig,
+    run_dir: Path,
+    learning_rate: float,
+    device: str,
+    batch_size: int | None = None,
+    accumulation: int = 1,
+) -> TrainingArguments:
+    """Today's TrainingArguments names (transformers 5): ``eval_strategy``, a float ``warmup_steps``.
+
+    ``batch_size`` and ``accumulation`` are what :func:`fit_with_fallback` tries after running out of memory;
+    ``device="cpu"`` on a machine with a GPU trains on the CPU (its last fallback).
+    """
     precision: dict[str, Any] = dict(precision_settings(device)[0])
+    if device == "cpu" and detect_device() != "cpu":
+        precision["use_cpu"] = True  # the GPU ran out of memory even at batch 1: train on the CPU (was no_cuda)
     return TrainingArguments(
         output_dir=str(run_dir / "trainer"),  # scratch space inside the run; deleted once the model is saved
         eval_strategy="epoch",  # one validation score per epoch: the history we print (was evaluation_strategy)
         logging_strategy="epoch",  # the training loss per epoch, next to it
         save_strategy="no",  # the final model is saved once below; no multi-GB checkpoint folders
         num_train_epochs=config.epochs,  # passes over the training split
-        per_device_train_batch_size=config.batch_size,  # posts per optimizer step
+        per_device_train_batch_size=batch_size or config.batch_size,  # posts per forward pass
+        gradient_accumulation_steps=accumulation,  # forward passes per optimizer step (>1 only after an OOM)
         per_device_eval_batch_size=64,  # no gradients when evaluating, so bigger batches fit
         learning_rate=learning_rate,  # small models like a higher rate than BERT-base's 2e-5
         weight_decay=0.01,  # a little L2 pull towards zero against overfitting
@@ -316,6 +397,66 @@ def training_arguments(config: TrainConfig, run_dir: Path, learning_rate: float,
         disable_tqdm=config.no_progress,  # logs and CI want no progress bar
         dataloader_pin_memory=device == "cuda",  # pinning only helps when copying to a GPU
         **precision,  # the course's one precision policy (coursekit.device), e.g. bf16 where it pays
+    )
+
+
+def is_out_of_memory(exc: BaseException) -> bool:
+    """CUDA raises ``torch.OutOfMemoryError``; Apple's MPS a ``RuntimeError`` whose message says so."""
+    return isinstance(exc, torch.OutOfMemoryError) or (
+        isinstance(exc, RuntimeError) and "out of memory" in str(exc).lower()
+    )
+
+
+def fallback_plans(batch_size: int, device: str) -> Iterator[tuple[int, int, str]]:
+    """(batch per forward pass, gradient accumulation, device) to try, in order, when memory runs out.
+
+    First as asked; then half the batch with twice the accumulation, down to 1: the optimizer still steps once
+    per ``batch_size`` posts, so the run learns the same way, only slower. Last, a GPU run moves to the CPU.
+    """
+    per_device = batch_size
+    while per_device >= 1:
+        yield per_device, -(-batch_size // per_device), device
+        per_device //= 2
+    if device != "cpu":
+        yield batch_size, 1, "cpu"
+
+
+def free_memory(device: str) -> None:
+    """Give the memory of a failed attempt back before the next one (PyTorch caches freed GPU memory)."""
+    import gc
+
+    gc.collect()
+    if device == "cuda" and torch.cuda.is_available():
+        torch.cuda.empty_cache()
+    elif device == "mps" and torch.backends.mps.is_available():
+        torch.mps.empty_cache()
+
+
+def fit_with_fallback(
+    start: Callable[[int, int, str], Trainer], batch_size: int, device: str
+) -> tuple[Trainer, list[str]]:
+    """Train with ``start(batch, accumulation, device)``'s Trainer; on out-of-memory retry with the next plan.
+
+    ``start`` builds a fresh model each time (a failed attempt may have half-updated the weights). Returns the
+    trainer that finished and one note per fallback taken; any other error is raised as it is.
+    """
+    notes: list[str] = []
+    for per_device, accumulation, where in fallback_plans(batch_size, device):
+        trainer = start(per_device, accumulation, where)
+        try:
+            trainer.train()
+        except Exception as exc:
+            if not is_out_of_memory(exc):
+                raise
+            notes.append(f"out of memory at batch {per_device} x {accumulation} on {where}")
+            print(f"{notes[-1]}: retrying with a smaller batch (or on the CPU)", flush=True)
+            del trainer
+            free_memory(where)
+            continue
+        return trainer, notes
+    raise CourseError(
+        "out of memory even with one post per batch on the CPU. Close other programs, or use a smaller "
+        "--max-length or a smaller --model."
     )
 
 
@@ -340,61 +481,117 @@ def write_run_config(
     atomic_write_text(run_dir / "training_config.json", json.dumps(settings, indent=2) + "\n")
 
 
-def check_run(config: TrainConfig) -> tuple[ModelChoice, LabelledTexts, Path]:
-    """Everything that can be wrong before training: model, data file, columns, labels, rows, output folder."""
+def run_label(config: TrainConfig) -> str:
+    """What a run predicts, for its folder name: the label column, or the label columns joined by ``-``."""
+    return "-".join(config.label_columns) if config.label_columns else config.label_column
+
+
+def check_run(config: TrainConfig) -> tuple[ModelChoice, LabelledTexts | MultiLabelTexts, LabelledTexts | None, Path]:
+    """Everything that can be wrong before training: model, data file, columns, labels, rows, output folder.
+
+    Returns the model, the labelled texts, the labels to stratify the split by (None: the label itself) and the
+    output folder.
+    """
     choice = resolve_model(config.model)
-    data = load_labelled_texts(config.data, config.text_column, config.label_column, config.label_names)
-    require_rows_per_label(data)
-    output = Path(config.output or default_output_dir(config.label_column, choice)).resolve()
+    data: LabelledTexts | MultiLabelTexts
+    if config.label_columns:
+        data = load_multilabel_texts(config.data, config.text_column, config.label_columns)
+    else:
+        data = load_labelled_texts(config.data, config.text_column, config.label_column, config.label_names)
+        require_rows_per_label(data)
+    stratify = config.stratify_column or (config.label_columns[0] if config.label_columns else None)
+    strata = load_labelled_texts(config.data, config.text_column, stratify) if stratify else None
+    output = Path(config.output or default_output_dir(run_label(config), choice)).resolve()
     check_output_dir(output, config.overwrite)
-    return choice, data, output
+    return choice, data, strata, output
+
+
+def evaluate_multilabel(
+    trainer: Trainer, encoded: DatasetDict, label_names: list[str], run_dir: Path
+) -> tuple[dict, dict[str, float]]:
+    """Tune a threshold per label on validation, save it with the model, then score the test split once with it."""
+    trainer.args.train_sampling_strategy = "sequential"  # predictions in dataset order (see write_test_predictions)
+    validation = trainer.predict(encoded["validation"])
+    thresholds = tune_thresholds(validation.label_ids, sigmoid(validation.predictions), label_names)
+    save_thresholds(run_dir, thresholds)
+    test = trainer.predict(encoded["test"])
+    probabilities = sigmoid(test.predictions)
+    write_multilabel_predictions(
+        encoded["test"]["text"],
+        test.label_ids,
+        probabilities,
+        label_names,
+        thresholds,
+        run_dir / "test_predictions.csv",
+    )
+    metrics = multilabel_metrics(test.label_ids, probabilities, label_names, thresholds)
+    return {k: round(v, 4) for k, v in metrics.items()}, thresholds
 
 
 def train(config: TrainConfig) -> RunResult:
     """Load data and model, fine-tune, evaluate on the test split, and save everything to the run folder."""
-    choice, data, output = check_run(config)
+    choice, data, strata, output = check_run(config)
+    multi_label = isinstance(data, MultiLabelTexts)
+    problem_type = MULTI_LABEL if multi_label else "single_label_classification"
     transformers.set_seed(config.seed)
     device = detect_device()
+    batch_size = config.batch_size or device_batch_size(device)
     print(f"model:  {choice.description}\ndevice: {describe_device(device)}\noutput: {shown_path(output)}")
 
-    splits = split_dataset(data, config.test_size, config.validation_size, config.seed)
+    splits = split_dataset(data, config.test_size, config.validation_size, config.seed, strata)
     if config.max_train_rows:
         rows = min(config.max_train_rows, len(splits["train"]))
         splits["train"] = splits["train"].shuffle(seed=config.seed).select(range(rows))
-    tokenizer, model = load_tokenizer_and_model(choice, data.id2label)
+    tokenizer, model = load_tokenizer_and_model(choice, data.id2label, MULTI_LABEL if multi_label else None)
     encoded = tokenize_splits(splits, tokenizer, config.max_length)
     learning_rate = config.learning_rate or choice.learning_rate
     key = run_key(config, choice, precision_settings(device)[0])
+    models = [model]  # the first attempt uses this model; a retry after out-of-memory loads a fresh one
 
     run_dir = staging_dir(output)  # a sibling folder: an earlier run at `output` stays until this one finished
     try:
         write_run_config(config, run_dir, output, choice, learning_rate, device, key)
-        trainer = Trainer(
-            model=model,
-            args=training_arguments(config, run_dir, learning_rate, device),
-            train_dataset=encoded["train"],
-            eval_dataset=encoded["validation"],
-            processing_class=tokenizer,  # was `tokenizer=` before transformers 5
-            data_collator=DataCollatorWithPadding(tokenizer),  # pads each batch to its own longest post
-            compute_metrics=make_compute_metrics(data.label_names),
-        )
-        if config.no_progress:
-            trainer.remove_callback(PrinterCallback)  # it would print raw log dicts instead of the bar
+
+        def start(per_device: int, accumulation: int, where: str) -> Trainer:
+            if not models:
+                transformers.set_seed(config.seed)  # the same initial head as the first attempt
+                models.append(load_tokenizer_and_model(choice, data.id2label, MULTI_LABEL if multi_label else None)[1])
+            trainer = Trainer(
+                model=models.pop(),
+                args=training_arguments(config, run_dir, learning_rate, where, per_device, accumulation),
+                train_dataset=encoded["train"],
+                eval_dataset=encoded["validation"],
+                processing_class=tokenizer,  # was `tokenizer=` before transformers 5
+                data_collator=DataCollatorWithPadding(tokenizer),  # pads each batch to its own longest post
+                compute_metrics=(
+                    make_multilabel_compute_metrics(data.label_names)
+                    if multi_label
+                    else make_compute_metrics(data.label_names)
+                ),
+            )
+            if config.no_progress:
+                trainer.remove_callback(PrinterCallback)  # it would print raw log dicts instead of the bar
+            return trainer
+
         started = time.perf_counter()
-        trainer.train()
+        trainer, fallbacks = fit_with_fallback(start, batch_size, device)
         train_seconds = round(time.perf_counter() - started, 1)
 
-        trainer.save_model(str(run_dir))  # model, config (with id2label) and tokenizer
+        trainer.save_model(str(run_dir))  # model, config (with id2label and problem_type) and tokenizer
         shutil.rmtree(run_dir / "trainer", ignore_errors=True)
-        test_metrics = write_test_predictions(
-            trainer, encoded["test"], data.label_names, run_dir / "test_predictions.csv"
-        )
+        thresholds = None
+        if multi_label:
+            test_metrics, thresholds = evaluate_multilabel(trainer, encoded, data.label_names, run_dir)
+        else:
+            test_metrics = write_test_predictions(
+                trainer, encoded["test"], data.label_names, run_dir / "test_predictions.csv"
+            )
         result = RunResult(
             model=choice.name,
             model_description=choice.description,
-            label_column=config.label_column,
+            label_column=",".join(config.label_columns) if config.label_columns else config.label_column,
             label_names=data.label_names,
-            parameters=count_parameters(model),
+            parameters=count_parameters(trainer.model),
             train_seconds=train_seconds,
             train_size=len(splits["train"]),
             validation_size=len(splits["validation"]),
@@ -402,6 +599,9 @@ def train(config: TrainConfig) -> RunResult:
             validation_history=validation_history(trainer),
             test=test_metrics,
             output_dir=str(output),
+            problem_type=problem_type,
+            thresholds=thresholds,
+            fallbacks=fallbacks,
         )
         atomic_write_text(run_dir / "metrics.json", json.dumps(asdict(result), indent=2) + "\n")  # written last
         swap_in_dir(run_dir, output)
