@@ -27,7 +27,7 @@ MULTI_LABEL = "multi_label_classification"
 THRESHOLDS_FILE = "thresholds.json"
 DEFAULT_LABEL_THRESHOLD = 0.5  # sigmoid(0): where a label is as likely on as off before tuning
 # Candidate thresholds: 0.05 steps are as fine as 135 validation posts can tell apart.
-THRESHOLD_GRID = tuple(round(t, 2) for t in np.arange(0.05, 0.96, 0.05))
+THRESHOLD_GRID = tuple(round(float(t), 2) for t in np.arange(0.05, 0.96, 0.05))
 
 
 @dataclass
