@@ -8,6 +8,7 @@ whichever comes first trains them, the others find them.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -361,3 +362,28 @@ def test_service_answers_with_labels_for_multilabel_and_without_for_single_label
     with TestClient(create_app(trained_model_dir, threshold=None)) as client:
         single = client.post("/predict", json={"texts": [BOTH_OPEN]}).json()["predictions"][0]
     assert "labels" not in single and single["label"] in ("open", "closed")
+
+
+@pytest.mark.slow
+def test_app_shows_a_badge_per_open_trail(multi_dir, monkeypatch, tmp_path):
+    """The Streamlit app (AppTest, in-process) on the multi-label run: one badge per trail above its threshold."""
+    from streamlit.testing.v1 import AppTest
+
+    helpers = import_script("app/app_helpers.py")
+    monkeypatch.setenv(helpers.MODELS_DIR_ENV, str(multi_dir.parent))
+    monkeypatch.setenv(helpers.FEEDBACK_FILE_ENV, str(tmp_path / "feedback.jsonl"))
+    app = AppTest.from_file(str(Path(helpers.__file__).with_name("app.py")), default_timeout=120)
+    app.run()
+    app.sidebar.selectbox(key="model").set_value(multi_dir.name).run()
+    app.sidebar.slider(key="threshold").set_value(0.0).run()
+
+    def badges(text: str) -> list[str]:
+        app.text_area(key="text").input(text)
+        app.button(key="classify").click().run()
+        assert not app.exception, app.exception
+        shown = [h.value for h in app.html if h.value.startswith('<span class="prediction-badge')]
+        return [label for html in shown for label in re.findall(r">([^<]+)</span>", html)]
+
+    assert badges(BOTH_OPEN) == ["Blankets_Creek", "Rope_Mill"]
+    assert badges(RAIN) == ["no label"]
+    assert app.session_state.history[-1]["labels"] == []
