@@ -58,6 +58,12 @@ def train_seconds(run_dir: Path) -> float:
     return float(json.loads((Path(run_dir) / "metrics.json").read_text(encoding="utf-8"))["train_seconds"])
 
 
+def train_steps(run_dir: Path) -> int:
+    """Optimizer steps of a run (its last evaluation's step): the work, whatever else ran on the machine."""
+    history = json.loads((Path(run_dir) / "metrics.json").read_text(encoding="utf-8"))["validation_history"]
+    return int(history[-1]["step"])
+
+
 def accuracy_cell(right: pd.Series) -> str:
     """``0.933 [0.878, 0.965]``: the share of True in ``right`` with its 95 % Wilson interval."""
     low, high = wilson_interval(int(right.sum()), len(right))
@@ -65,7 +71,8 @@ def accuracy_cell(right: pd.Series) -> str:
 
 
 def comparison(blankets_dir: Path, rope_mill_dir: Path, multi_label_dir: Path) -> pd.DataFrame:
-    """One row per approach: accuracy per trail and exact match with intervals, training seconds, MB on disk.
+    """One row per approach: accuracy per trail and exact match with intervals, training steps and seconds (as
+    measured: seconds depend on the machine's load at the time), MB on disk.
 
     The three runs must hold the same test posts in the same order (one split); anything else is an error.
     """
@@ -92,6 +99,7 @@ def comparison(blankets_dir: Path, rope_mill_dir: Path, multi_label_dir: Path) -
                 "Blankets_Creek": accuracy_cell(right["Blankets_Creek"]),
                 "Rope_Mill": accuracy_cell(right["Rope_Mill"]),
                 "exact match": accuracy_cell(right.all(axis=1)),
+                "train steps": sum(train_steps(d) for d in dirs),
                 "train s": round(sum(train_seconds(d) for d in dirs)),
                 "MB on disk": round(sum(run_size_mb(d) for d in dirs)),
             }
