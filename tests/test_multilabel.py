@@ -396,3 +396,19 @@ def test_app_shows_a_badge_per_open_trail(multi_dir, monkeypatch, tmp_path):
     assert badges(BOTH_OPEN) == ["Blankets_Creek", "Rope_Mill"]
     assert badges(RAIN) == ["no label"]
     assert app.session_state.history[-1]["labels"] == []
+
+
+@pytest.mark.slow
+def test_lab4_script_reports_a_multilabel_run(multi_dir, capsys):
+    """classifier.py --label-columns ...: per-trail accuracy, exact match and the thresholds, from metrics.json."""
+    from coursekit.training import RunResult
+
+    script = import_script("training/classifier.py")
+    metrics = json.loads((multi_dir / "metrics.json").read_text())
+    script.print_report(RunResult(**metrics))
+    out = capsys.readouterr().out
+    test = metrics["test"]
+    assert f"accuracy Blankets_Creek {test['accuracy_Blankets_Creek']:.3f}" in out
+    assert f"exact match {test['exact_match']:.3f}" in out and "thresholds tuned on validation" in out
+    options = script.build_parser().parse_args(["--label-columns", "Blankets_Creek", "Rope_Mill"])
+    assert TrainConfig(**vars(options)).label_columns == ["Blankets_Creek", "Rope_Mill"]
