@@ -9,7 +9,8 @@ service (:mod:`coursekit.serving`) and the app.
 Underneath is one ``transformers.pipeline("text-classification", top_k=None, truncation=True)``; this
 module adds what every deployment needs around it: a clear error for a missing model folder or empty texts,
 one record per text (label, confidence, every label's score), and a confidence threshold below which a
-prediction is handed to a person (label :data:`NEEDS_REVIEW`) instead of being trusted.
+prediction is handed to a person (label :data:`NEEDS_REVIEW`) instead of being trusted. A multi-label run
+(Lab 5b) is scored with a sigmoid per label and its saved thresholds: a :class:`MultiLabelPrediction` per text.
 """
 
 from __future__ import annotations
