@@ -1,4 +1,5 @@
-"""Core layer: pick the best available device and the precision to train in on it, and say why (Labs 4-9).
+"""Core layer: pick the best available device, the precision and batch size to train with on it, and say why
+(Labs 4-9).
 
 :func:`precision_settings` is the course's one precision policy: every training path (``make train``, the
 Lab 5 script, the notebooks, the tests) passes its keywords to ``TrainingArguments``. bf16 autocast on a CPU
@@ -121,3 +122,17 @@ def precision_settings(device: str) -> tuple[dict[str, bool], str]:
         "float32: fp16=True on a CPU is silently ignored, and bf16 autocast lost test accuracy on the Lab 4 recipe "
         f"even on a CPU with native bf16 (Lab 5); {PRECISION_VARIABLE}=bf16 tries it"
     )
+
+
+def device_batch_size(device: str, memory_bytes: int | None = None) -> int:
+    """The batch size ``TrainConfig(batch_size=0)`` trains with on ``device``: what fits and still learns well.
+
+    CPU and Apple's MPS: 16, the Lab 4 recipe (a bigger batch is no faster per post on a CPU). CUDA: 16 per
+    4 GB of GPU memory, between 8 and 64, for MiniLM-sized models and short posts; if it still runs out of
+    memory, ``coursekit.training.fit_with_fallback`` halves it.
+    """
+    if device != "cuda":
+        return 16
+    if memory_bytes is None:
+        memory_bytes = torch.cuda.get_device_properties(0).total_memory
+    return int(min(64, max(8, 16 * (memory_bytes // (4 * 1024**3)))))

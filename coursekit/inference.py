@@ -9,7 +9,8 @@ service (:mod:`coursekit.serving`) and the app.
 Underneath is one ``transformers.pipeline("text-classification", top_k=None, truncation=True)``; this
 module adds what every deployment needs around it: a clear error for a missing model folder or empty texts,
 one record per text (label, confidence, every label's score), and a confidence threshold below which a
-prediction is handed to a person (label :data:`NEEDS_REVIEW`) instead of being trusted.
+prediction is handed to a person (label :data:`NEEDS_REVIEW`) instead of being trusted. A multi-label run
+(Lab 5b) is scored with a sigmoid per label and its saved thresholds: a :class:`MultiLabelPrediction` per text.
 
 A run carries two more decisions of its training, and every caller gets them by loading the run: the text
 cleaner named in ``training_config.json`` (:mod:`coursekit.cleaning`; texts are cleaned exactly as in training)
@@ -30,6 +31,7 @@ from typing import Any
 from coursekit.cleaning import get_cleaner
 from coursekit.errors import CourseError
 from coursekit.models import require_model_dir
+from coursekit.multilabel import MULTI_LABEL, read_thresholds
 
 NEEDS_REVIEW = "needs review"
 # Course default: below 0.9 the Lab 4 model is right only about half the time on validation (Lab 7 notebook, §4).
@@ -69,10 +71,47 @@ class Prediction:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class MultiLabelPrediction(Prediction):
+    """One text classified by a multi-label model (Lab 5b): any number of its labels can be on at once.
+
+    ``labels`` are the labels whose score reaches their own threshold (``thresholds``, tuned on validation and
+    saved with the run); ``predicted_label`` joins them (:data:`NO_LABELS` when none is on), so tables, logs and
+    counts treat both kinds of model alike. ``confidence`` is the least certain label's probability of what was
+    decided (its score if on, 1 - score if off); below the review threshold ``label`` is :data:`NEEDS_REVIEW`.
+    """
+
+    labels: list[str]
+    thresholds: dict[str, float]
+
+
+NO_LABELS = "none"
+LABEL_JOINER = " + "
+
+
+def multi_label_prediction(
+    text: str, scores: dict[str, float], thresholds: dict[str, float], threshold: float | None
+) -> MultiLabelPrediction:
+    """The labels of ``text`` whose sigmoid score reaches their threshold, and how sure the least sure one is."""
+    labels = [label for label, score in scores.items() if score >= thresholds[label]]
+    confidence = min(score if label in labels else round(1 - score, DECIMALS) for label, score in scores.items())
+    predicted = LABEL_JOINER.join(labels) or NO_LABELS
+    return MultiLabelPrediction(
+        text=text,
+        label=decide(predicted, confidence, threshold),
+        predicted_label=predicted,
+        confidence=confidence,
+        scores=scores,
+        labels=labels,
+        thresholds=thresholds,
+    )
+
+
 def flat_record(record: dict[str, Any], labels: list[str]) -> dict[str, Any]:
     """A record for a table: ``scores`` becomes one ``score_<label>`` column per label, in ``labels`` order."""
+    # A multi-label record's `labels` are already in its predicted_label, and its thresholds belong to the model.
     return {
-        **{k: v for k, v in record.items() if k != "scores"},
+        **{k: v for k, v in record.items() if k not in ("scores", "labels", "thresholds")},
         **{f"score_{label}": record["scores"][label] for label in labels},
     }
 
@@ -174,6 +213,11 @@ def read_json_file(path: Path) -> dict[str, Any]:
         raise CourseError(f"{path} is not valid JSON ({exc.msg}, line {exc.lineno}).") from None
 
 
+def is_multi_label(model_dir: Path) -> bool:
+    """True when the model in ``model_dir`` was trained multi-label (its config says so; pipeline reads it too)."""
+    return read_json_file(Path(model_dir) / "config.json").get("problem_type") == MULTI_LABEL
+
+
 class Classifier:
     """A loaded text classifier. Thread-safe: concurrent callers take turns (see :meth:`predict`)."""
 
@@ -192,6 +236,11 @@ class Classifier:
         self.clean = get_cleaner(self.cleaner)
         chosen = read_json_file(model_dir / "threshold.json").get("threshold")
         self.decision_threshold: float | None = float(chosen) if chosen is not None and len(self.labels) == 2 else None
+        # A multi-label run (Lab 5b) answers every label yes/no with its own threshold, saved with the model.
+        self.multi_label = is_multi_label(model_dir)
+        self.thresholds: dict[str, float] | None = None
+        if self.multi_label:
+            self.thresholds = read_thresholds(model_dir, self.labels)
         # A fast tokenizer used from two threads at once can fail ("Already borrowed"), and two
         # forward passes at once on 2 cores are no faster than one after the other.
         self._lock = threading.Lock()
@@ -209,12 +258,15 @@ class Classifier:
             raise CourseError(f"batch size must be at least 1, got {batch_size}.")
         with self._lock:
             outputs = self.pipeline([self.clean(text) for text in texts], batch_size=batch_size)  # as in training
-        predictions = []
+        predictions: list[Prediction] = []
         for text, scores in zip(texts, outputs):
             raw = {s["label"]: float(s["score"]) for s in scores}
             if self.single_logit:  # the sigmoid gives P(second label)
                 raw = {self.labels[0]: 1 - raw[self.labels[1]], self.labels[1]: raw[self.labels[1]]}
             by_label = {label: round(raw[label], DECIMALS) for label in self.labels}  # in label order
+            if self.thresholds is not None:
+                predictions.append(multi_label_prediction(text, by_label, self.thresholds, threshold))
+                continue
             best = max(raw, key=lambda label: raw[label])
             if self.decision_threshold is not None:  # the run's threshold, chosen on validation
                 best = self.labels[1] if by_label[self.labels[1]] >= self.decision_threshold else self.labels[0]
@@ -233,6 +285,7 @@ class Classifier:
     def model_info(self) -> dict[str, Any]:
         """What the model is: name (its folder), base model, labels, test metrics, training settings."""
         metrics = read_json_file(self.model_dir / "metrics.json")
+        multi_label = {"problem_type": MULTI_LABEL, "thresholds": self.thresholds} if self.multi_label else {}
         return {
             "name": self.model_dir.name,
             "base_model": metrics.get("model"),
@@ -243,6 +296,7 @@ class Classifier:
             "decision_threshold": self.decision_threshold,
             "metrics": metrics.get("test", {}),
             "training_config": read_json_file(self.model_dir / "training_config.json"),
+            **multi_label,
         }
 
 
@@ -260,9 +314,17 @@ def load_classifier(
 
     from transformers import pipeline
 
+    # A multi-label model scores each label on its own (sigmoid), a single-label one shares 1 among them (softmax).
+    scoring = "sigmoid" if is_multi_label(path) else None  # None: the pipeline's default (softmax here)
     try:
         pipe = pipeline(
-            "text-classification", model=str(path), device=chosen, top_k=None, truncation=True, max_length=max_length
+            "text-classification",
+            model=str(path),
+            device=chosen,
+            top_k=None,
+            truncation=True,
+            max_length=max_length,
+            function_to_apply=scoring,
         )
     except (OSError, ValueError) as exc:
         raise CourseError(f"could not load the model in {path}: {exc}") from None

@@ -21,7 +21,7 @@ from filelock import FileLock
 
 from coursekit.device import detect_device, precision_settings
 from coursekit.models import resolve_model
-from coursekit.training import TrainConfig, default_output_dir, run_key, train
+from coursekit.training import TrainConfig, default_output_dir, run_key, run_label, train
 
 
 def run_lock(run_dir: Path) -> FileLock:
@@ -65,7 +65,7 @@ def find_or_train(config: TrainConfig, reuse_from: Iterable[Path] = ()) -> Path:
     run of this code: a foreign folder is refused), never any other folder.
     """
     choice = resolve_model(config.model)
-    output = Path(config.output or default_output_dir(config.label_column, choice)).resolve()
+    output = Path(config.output or default_output_dir(run_label(config), choice)).resolve()
     key = config_key(config)
     for candidate in [output, *reuse_from]:
         if holds_run(candidate, key):
@@ -88,4 +88,4 @@ def remove_abandoned_staging(output: Path) -> None:
 
 def default_run_dir(config: TrainConfig) -> Path:
     """Where ``classifier.py`` with these settings and no ``--output`` writes its run (``outputs/<label>-<model>``)."""
-    return default_output_dir(config.label_column, resolve_model(config.model)).resolve()
+    return default_output_dir(run_label(config), resolve_model(config.model)).resolve()

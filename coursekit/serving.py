@@ -108,12 +108,21 @@ class PredictionOut(BaseModel):
     scores: dict[str, float]
 
 
+class MultiLabelPredictionOut(PredictionOut):
+    """One text classified by a multi-label model (Lab 5b): every label at or above its own threshold is on, so
+    ``labels`` may hold none, one or several (see coursekit.inference.MultiLabelPrediction)."""
+
+    labels: list[str]
+    thresholds: dict[str, float]
+
+
 class PredictResponse(BaseModel):
     """The answer of POST /predict: which model answered, with which threshold, one prediction per text."""
 
     model: str
     threshold: float | None
-    predictions: list[PredictionOut]
+    # A multi-label model's predictions carry `labels` and `thresholds` (tried first: the most fields that fit).
+    predictions: list[MultiLabelPredictionOut | PredictionOut]
 
 
 def find_model_dir(model_dir: str | Path | None = None) -> Path:

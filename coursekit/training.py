@@ -21,7 +21,7 @@ import os
 import platform
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -30,16 +30,27 @@ import numpy as np
 import pandas as pd
 import torch
 import transformers
-from datasets import ClassLabel, Dataset, DatasetDict
+from datasets import ClassLabel, Dataset, DatasetDict, List, Value
 from transformers import DataCollatorWithPadding, PrinterCallback, Trainer, TrainingArguments
 
 from coursekit.cleaning import CLEANERS, DEFAULT_CLEANER, get_cleaner
 from coursekit.data import LabelledTexts, chunk_files, load_labelled_texts, load_sentiment140_chunks
-from coursekit.device import describe_device, detect_device, precision_settings
+from coursekit.device import describe_device, detect_device, device_batch_size, precision_settings
 from coursekit.errors import CourseError
 from coursekit.fileio import atomic_write_text, staging_dir, swap_in_dir
 from coursekit.metrics import classification_metrics, make_compute_metrics
 from coursekit.models import DEFAULT_MODEL, MODELS, ModelChoice, model_help, resolve_model
+from coursekit.multilabel import (
+    MULTI_LABEL,
+    MultiLabelTexts,
+    load_multilabel_texts,
+    make_multilabel_compute_metrics,
+    multilabel_metrics,
+    save_thresholds,
+    sigmoid,
+    tune_thresholds,
+    write_multilabel_predictions,
+)
 from coursekit.paths import OUTPUTS_DIR, TRAIL_STATUS_CSV, shown_path
 
 # Part of every run's cache key: bump it when a change here changes what a run produces, so cached runs retrain.
@@ -54,6 +65,8 @@ KEYED_WHEN_SET = {
     "validate_every": None,
     "keep_best": False,
     "freeze_encoder": False,
+    "label_columns": None,
+    "stratify_column": None,
 }
 THRESHOLD_FILE = "threshold.json"
 
@@ -75,9 +88,25 @@ class TrainConfig:
             "trail columns; text labels name themselves)"
         },
     )
+    label_columns: list[str] | None = field(
+        default=None,
+        metadata={
+            "help": "train ONE multi-label model on these 0/1 columns instead of --label-column, e.g. "
+            "'Blankets_Creek,Rope_Mill' (Lab 5b): one yes/no output per column"
+        },
+    )
+    stratify_column: str | None = field(
+        default=None,
+        metadata={
+            "help": "split stratified by this column instead of the label, so runs on different labels of one file "
+            "share train/validation/test rows (default: the label; the first of --label-columns)"
+        },
+    )
     model: str = field(default=DEFAULT_MODEL, metadata={"help": model_help()})
     epochs: float = field(default=4, metadata={"help": "passes over the training split"})
-    batch_size: int = field(default=16, metadata={"help": "texts per optimizer step"})
+    batch_size: int = field(
+        default=16, metadata={"help": "texts per optimizer step; 0 picks one for the device (coursekit.device)"}
+    )
     learning_rate: float | None = field(
         default=None, metadata={"help": "default: the value that suits the chosen model (e.g. 3e-4 for minilm-l6)"}
     )
@@ -122,8 +151,18 @@ class TrainConfig:
         if self.label_names is not None:
             names = [n.strip() for item in self.label_names for n in str(item).split(",") if n.strip()]
             object.__setattr__(self, "label_names", names)
-        if self.epochs <= 0 or self.batch_size <= 0 or self.max_length < 8:
-            raise CourseError("--epochs and --batch-size must be positive and --max-length at least 8.")
+        if self.label_columns is not None:
+            columns = [c.strip() for item in self.label_columns for c in str(item).split(",") if c.strip()]
+            if len(columns) < 2 or len(set(columns)) < len(columns):
+                raise CourseError(
+                    "--label-columns needs two or more different columns, e.g. Blankets_Creek,Rope_Mill."
+                )
+            object.__setattr__(self, "label_columns", columns)
+        if self.epochs <= 0 or self.batch_size < 0 or self.max_length < 8:
+            raise CourseError(
+                "--epochs must be positive, --batch-size positive (or 0 for the device's default) "
+                "and --max-length at least 8."
+            )
         if not (0 < self.test_size < 0.5 and 0 < self.validation_size < 0.5):
             raise CourseError("--test-size and --validation-size must each be between 0 and 0.5 (e.g. 0.15).")
         get_cleaner(self.cleaner)
@@ -152,23 +191,44 @@ class RunResult:
     test: dict
     output_dir: str
     trainable_parameters: int | None = None  # fewer than ``parameters`` when the encoder was frozen
+    problem_type: str = "single_label_classification"
+    thresholds: dict[str, float] | None = None  # multi-label runs: per label, tuned on validation
+    fallbacks: list[str] = field(default_factory=list)  # what out-of-memory changed (halved batch, CPU)
 
 
-def split_dataset(data: LabelledTexts, test_size: float, validation_size: float, seed: int) -> DatasetDict:
+def split_dataset(
+    data: LabelledTexts | MultiLabelTexts,
+    test_size: float,
+    validation_size: float,
+    seed: int,
+    strata: LabelledTexts | None = None,
+) -> DatasetDict:
     """Stratified train / validation / test split, reproducible through ``seed``.
 
     The label column is a ``ClassLabel``, so ``stratify_by_column`` keeps each class's share equal in
     every split, and the names travel with the data. Validation picks nothing here (no early stopping),
     but it is what we watch during training; the test split is looked at once, at the end.
+
+    ``strata`` (another column of the same file) is stratified by instead of the label: the split depends only
+    on the stratifying labels and the seed, so runs on different labels of one file share the same rows. A
+    multi-label run's targets are lists of floats (no ``ClassLabel``), so it always passes ``strata``.
     """
     dataset = Dataset.from_dict({"text": data.texts, "label": data.labels})
-    dataset = dataset.cast_column("label", ClassLabel(names=data.label_names))
-    require_rows_per_label(data)
-    first = dataset.train_test_split(test_size=test_size, stratify_by_column="label", seed=seed)
+    if isinstance(data, MultiLabelTexts):
+        dataset = dataset.cast_column("label", List(Value("float32")))  # BCEWithLogitsLoss wants float targets
+    else:
+        dataset = dataset.cast_column("label", ClassLabel(names=data.label_names))
+    column = "label"
+    if strata is not None:
+        column = "stratum"
+        dataset = dataset.add_column(column, strata.labels).cast_column(column, ClassLabel(names=strata.label_names))
+    require_rows_per_label(strata if strata is not None else data)  # type: ignore[arg-type]
+    first = dataset.train_test_split(test_size=test_size, stratify_by_column=column, seed=seed)
     second = first["train"].train_test_split(
-        test_size=validation_size / (1 - test_size), stratify_by_column="label", seed=seed
+        test_size=validation_size / (1 - test_size), stratify_by_column=column, seed=seed
     )
-    return DatasetDict(train=second["train"], validation=second["test"], test=first["test"])
+    splits = DatasetDict(train=second["train"], validation=second["test"], test=first["test"])
+    return splits.remove_columns("stratum") if strata is not None else splits
 
 
 def limit_train_rows(splits: DatasetDict, config: TrainConfig) -> DatasetDict:
@@ -404,8 +464,13 @@ def run_key(config: TrainConfig, choice: ModelChoice, precision: dict) -> str:
     return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
 
 
-def load_tokenizer_and_model(choice: ModelChoice, id2label: dict[int, str], head: str = "softmax"):
+def load_tokenizer_and_model(
+    choice: ModelChoice, id2label: dict[int, str], head: str = "softmax", problem_type: str | None = None
+):
     """Load the tokenizer and a sequence-classification model with a fresh head for ``id2label``.
+
+    ``problem_type="multi_label_classification"`` (Lab 5b) makes the model's loss ``BCEWithLogitsLoss`` (one
+    sigmoid per label) and is saved in its config, so ``pipeline`` applies a sigmoid, not a softmax.
 
     ``id2label`` / ``label2id`` go into the model's config, so the saved model and ``pipeline`` answer "open",
     not ``LABEL_1``. The loading report lists the new classifier weights as MISSING (initialised randomly and
@@ -418,7 +483,7 @@ def load_tokenizer_and_model(choice: ModelChoice, id2label: dict[int, str], head
     """
     from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
 
-    extra: dict[str, Any] = {}
+    extra: dict[str, Any] = {"problem_type": problem_type} if problem_type else {}
     if head == "sigmoid":
         if len(id2label) != 2:
             raise CourseError(f"--head sigmoid needs exactly two labels, the data has {len(id2label)}.")
@@ -469,9 +534,22 @@ def freeze_encoder(model) -> None:
         parameter.requires_grad = name.startswith("pooler.")
 
 
-def training_arguments(config: TrainConfig, run_dir: Path, learning_rate: float, device: str) -> TrainingArguments:
-    """Today's TrainingArguments names (transformers 5): ``eval_strategy``, a float ``warmup_steps``."""
+def training_arguments(
+    config: TrainConfig,
+    run_dir: Path,
+    learning_rate: float,
+    device: str,
+    batch_size: int | None = None,
+    accumulation: int = 1,
+) -> TrainingArguments:
+    """Today's TrainingArguments names (transformers 5): ``eval_strategy``, a float ``warmup_steps``.
+
+    ``batch_size`` and ``accumulation`` are what :func:`fit_with_fallback` tries after running out of memory;
+    ``device="cpu"`` on a machine with a GPU trains on the CPU (its last fallback).
+    """
     precision: dict[str, Any] = dict(precision_settings(device)[0])
+    if device == "cpu" and detect_device() != "cpu":
+        precision["use_cpu"] = True  # the GPU ran out of memory even at batch 1: train on the CPU (was no_cuda)
     return TrainingArguments(
         output_dir=str(run_dir / "trainer"),  # scratch space inside the run; deleted once the model is saved
         eval_strategy="steps" if config.validate_every else "epoch",  # one validation score per epoch (or per
@@ -487,7 +565,8 @@ def training_arguments(config: TrainConfig, run_dir: Path, learning_rate: float,
         metric_for_best_model="loss" if config.keep_best else None,  # best = lowest validation loss (smooth)
         save_total_limit=1 if config.keep_best else None,  # the best checkpoint (and the latest) only: disk space
         num_train_epochs=config.epochs,  # passes over the training split
-        per_device_train_batch_size=config.batch_size,  # posts per optimizer step
+        per_device_train_batch_size=batch_size or config.batch_size,  # posts per forward pass
+        gradient_accumulation_steps=accumulation,  # forward passes per optimizer step (>1 only after an OOM)
         per_device_eval_batch_size=64,  # no gradients when evaluating, so bigger batches fit
         learning_rate=learning_rate,  # small models like a higher rate than BERT-base's 2e-5
         weight_decay=0.01,  # a little L2 pull towards zero against overfitting
@@ -499,6 +578,66 @@ def training_arguments(config: TrainConfig, run_dir: Path, learning_rate: float,
         disable_tqdm=config.no_progress,  # logs and CI want no progress bar
         dataloader_pin_memory=device == "cuda",  # pinning only helps when copying to a GPU
         **precision,  # the course's one precision policy (coursekit.device), e.g. bf16 where it pays
+    )
+
+
+def is_out_of_memory(exc: BaseException) -> bool:
+    """CUDA raises ``torch.OutOfMemoryError``; Apple's MPS a ``RuntimeError`` whose message says so."""
+    return isinstance(exc, torch.OutOfMemoryError) or (
+        isinstance(exc, RuntimeError) and "out of memory" in str(exc).lower()
+    )
+
+
+def fallback_plans(batch_size: int, device: str) -> Iterator[tuple[int, int, str]]:
+    """(batch per forward pass, gradient accumulation, device) to try, in order, when memory runs out.
+
+    First as asked; then half the batch with twice the accumulation, down to 1: the optimizer still steps once
+    per ``batch_size`` posts, so the run learns the same way, only slower. Last, a GPU run moves to the CPU.
+    """
+    per_device = batch_size
+    while per_device >= 1:
+        yield per_device, -(-batch_size // per_device), device
+        per_device //= 2
+    if device != "cpu":
+        yield batch_size, 1, "cpu"
+
+
+def free_memory(device: str) -> None:
+    """Give the memory of a failed attempt back before the next one (PyTorch caches freed GPU memory)."""
+    import gc
+
+    gc.collect()
+    if device == "cuda" and torch.cuda.is_available():
+        torch.cuda.empty_cache()
+    elif device == "mps" and torch.backends.mps.is_available():
+        torch.mps.empty_cache()
+
+
+def fit_with_fallback(
+    start: Callable[[int, int, str], Trainer], batch_size: int, device: str
+) -> tuple[Trainer, list[str]]:
+    """Train with ``start(batch, accumulation, device)``'s Trainer; on out-of-memory retry with the next plan.
+
+    ``start`` builds a fresh model each time (a failed attempt may have half-updated the weights). Returns the
+    trainer that finished and one note per fallback taken; any other error is raised as it is.
+    """
+    notes: list[str] = []
+    for per_device, accumulation, where in fallback_plans(batch_size, device):
+        trainer = start(per_device, accumulation, where)
+        try:
+            trainer.train()
+        except Exception as exc:
+            if not is_out_of_memory(exc):
+                raise
+            notes.append(f"out of memory at batch {per_device} x {accumulation} on {where}")
+            print(f"{notes[-1]}: retrying with a smaller batch (or on the CPU)", flush=True)
+            del trainer
+            free_memory(where)
+            continue
+        return trainer, notes
+    raise CourseError(
+        "out of memory even with one post per batch on the CPU. Close other programs, or use a smaller "
+        "--max-length or a smaller --model."
     )
 
 
@@ -536,71 +675,133 @@ def clean_texts(data: LabelledTexts, cleaner: str, source: Path) -> LabelledText
     return LabelledTexts(texts=texts, labels=data.labels, label_names=data.label_names)
 
 
-def check_run(config: TrainConfig) -> tuple[ModelChoice, LabelledTexts, Path]:
-    """Everything that can be wrong before training: model, data file, columns, labels, rows, output folder."""
+def run_label(config: TrainConfig) -> str:
+    """What a run predicts, for its folder name: the label column, or the label columns joined by ``-``."""
+    return "-".join(config.label_columns) if config.label_columns else config.label_column
+
+
+def check_run(config: TrainConfig) -> tuple[ModelChoice, LabelledTexts | MultiLabelTexts, LabelledTexts | None, Path]:
+    """Everything that can be wrong before training: model, data file, columns, labels, rows, output folder.
+
+    Returns the model, the labelled texts (cleaned by the run's cleaner), the labels to stratify the split by
+    (None: the label itself) and the output folder.
+    """
     choice = resolve_model(config.model)
-    if Path(config.data).is_dir():
-        data = load_sentiment140_chunks(config.data)
+    data: LabelledTexts | MultiLabelTexts
+    if config.label_columns:
+        data = load_multilabel_texts(config.data, config.text_column, config.label_columns)
     else:
-        data = load_labelled_texts(config.data, config.text_column, config.label_column, config.label_names)
-    data = clean_texts(data, config.cleaner, config.data)
-    if config.tune_threshold and len(data.label_names) != 2:
-        raise CourseError(f"--tune-threshold needs exactly two labels, the data has {len(data.label_names)}.")
-    require_rows_per_label(data)
-    output = Path(config.output or default_output_dir(config.label_column, choice)).resolve()
+        if Path(config.data).is_dir():
+            data = load_sentiment140_chunks(config.data)
+        else:
+            data = load_labelled_texts(config.data, config.text_column, config.label_column, config.label_names)
+        data = clean_texts(data, config.cleaner, config.data)
+        if config.tune_threshold and len(data.label_names) != 2:
+            raise CourseError(f"--tune-threshold needs exactly two labels, the data has {len(data.label_names)}.")
+        require_rows_per_label(data)
+    stratify = config.stratify_column or (config.label_columns[0] if config.label_columns else None)
+    strata = load_labelled_texts(config.data, config.text_column, stratify) if stratify else None
+    output = Path(config.output or default_output_dir(run_label(config), choice)).resolve()
     check_output_dir(output, config.overwrite)
-    return choice, data, output
+    return choice, data, strata, output
+
+
+def evaluate_multilabel(
+    trainer: Trainer, encoded: DatasetDict, label_names: list[str], run_dir: Path
+) -> tuple[dict, dict[str, float]]:
+    """Tune a threshold per label on validation, save it with the model, then score the test split once with it."""
+    trainer.args.train_sampling_strategy = "sequential"  # predictions in dataset order (see write_test_predictions)
+    validation = trainer.predict(encoded["validation"])
+    thresholds = tune_thresholds(validation.label_ids, sigmoid(validation.predictions), label_names)
+    save_thresholds(run_dir, thresholds)
+    test = trainer.predict(encoded["test"])
+    probabilities = sigmoid(test.predictions)
+    write_multilabel_predictions(
+        encoded["test"]["text"],
+        test.label_ids,
+        probabilities,
+        label_names,
+        thresholds,
+        run_dir / "test_predictions.csv",
+    )
+    metrics = multilabel_metrics(test.label_ids, probabilities, label_names, thresholds)
+    return {k: round(v, 4) for k, v in metrics.items()}, thresholds
 
 
 def train(config: TrainConfig) -> RunResult:
     """Load data and model, fine-tune, evaluate on the test split, and save everything to the run folder."""
-    choice, data, output = check_run(config)
+    choice, data, strata, output = check_run(config)
+    multi_label = isinstance(data, MultiLabelTexts)
+    problem_type = MULTI_LABEL if multi_label else "single_label_classification"
     transformers.set_seed(config.seed)
     device = detect_device()
+    batch_size = config.batch_size or device_batch_size(device)
     print(f"model:  {choice.description}\ndevice: {describe_device(device)}\noutput: {shown_path(output)}")
 
-    splits = limit_train_rows(split_dataset(data, config.test_size, config.validation_size, config.seed), config)
-    tokenizer, model = load_tokenizer_and_model(choice, data.id2label, config.head)
+    splits = limit_train_rows(
+        split_dataset(data, config.test_size, config.validation_size, config.seed, strata), config
+    )
+    problem = MULTI_LABEL if multi_label else None
+    tokenizer, model = load_tokenizer_and_model(choice, data.id2label, config.head, problem)
     if config.freeze_encoder:
         freeze_encoder(model)
     encoded = tokenize_splits(splits, tokenizer, config.max_length)
     learning_rate = config.learning_rate or choice.learning_rate
     key = run_key(config, choice, precision_settings(device)[0])
+    models = [model]  # the first attempt uses this model; a retry after out-of-memory loads a fresh one
 
     run_dir = staging_dir(output)  # a sibling folder: an earlier run at `output` stays until this one finished
     try:
         write_run_config(config, run_dir, output, choice, learning_rate, device, key)
-        trainer = Trainer(
-            model=model,
-            args=training_arguments(config, run_dir, learning_rate, device),
-            train_dataset=encoded["train"],
-            eval_dataset=encoded["validation"],
-            processing_class=tokenizer,  # was `tokenizer=` before transformers 5
-            # pads each batch to its own longest post (and gives the sigmoid head float labels)
-            data_collator=(FloatLabelCollator if config.head == "sigmoid" else DataCollatorWithPadding)(tokenizer),
-            compute_metrics=make_compute_metrics(data.label_names),
-        )
-        if config.no_progress:
-            trainer.remove_callback(PrinterCallback)  # it would print raw log dicts instead of the bar
+
+        def start(per_device: int, accumulation: int, where: str) -> Trainer:
+            if not models:
+                transformers.set_seed(config.seed)  # the same initial head as the first attempt
+                retry = load_tokenizer_and_model(choice, data.id2label, config.head, problem)[1]
+                if config.freeze_encoder:
+                    freeze_encoder(retry)
+                models.append(retry)
+            trainer = Trainer(
+                model=models.pop(),
+                args=training_arguments(config, run_dir, learning_rate, where, per_device, accumulation),
+                train_dataset=encoded["train"],
+                eval_dataset=encoded["validation"],
+                processing_class=tokenizer,  # was `tokenizer=` before transformers 5
+                # pads each batch to its own longest post (and gives the sigmoid head float labels)
+                data_collator=(FloatLabelCollator if config.head == "sigmoid" else DataCollatorWithPadding)(tokenizer),
+                compute_metrics=(
+                    make_multilabel_compute_metrics(data.label_names)
+                    if multi_label
+                    else make_compute_metrics(data.label_names)
+                ),
+            )
+            if config.no_progress:
+                trainer.remove_callback(PrinterCallback)  # it would print raw log dicts instead of the bar
+            return trainer
+
         started = time.perf_counter()
-        trainer.train()
+        trainer, fallbacks = fit_with_fallback(start, batch_size, device)
         train_seconds = round(time.perf_counter() - started, 1)
 
-        trainer.save_model(str(run_dir))  # model, config (with id2label) and tokenizer
+        trainer.save_model(str(run_dir))  # model, config (with id2label and problem_type) and tokenizer
         shutil.rmtree(run_dir / "trainer", ignore_errors=True)
         atomic_write_text(run_dir / "log_history.json", json.dumps(trainer.state.log_history, indent=1) + "\n")
-        threshold = None
-        if config.tune_threshold:
-            threshold = tune_threshold(trainer, encoded["validation"], data.label_names, run_dir)
-        test_metrics = write_test_predictions(
-            trainer, encoded["test"], data.label_names, run_dir / "test_predictions.csv", threshold
-        )
+        thresholds = None
+        if multi_label:
+            test_metrics, thresholds = evaluate_multilabel(trainer, encoded, data.label_names, run_dir)
+        else:
+            threshold = None
+            if config.tune_threshold:
+                threshold = tune_threshold(trainer, encoded["validation"], data.label_names, run_dir)
+            test_metrics = write_test_predictions(
+                trainer, encoded["test"], data.label_names, run_dir / "test_predictions.csv", threshold
+            )
         result = RunResult(
             model=choice.name,
             model_description=choice.description,
-            label_column=config.label_column,
+            label_column=",".join(config.label_columns) if config.label_columns else config.label_column,
             label_names=data.label_names,
-            parameters=count_parameters(model),
+            parameters=count_parameters(trainer.model),
             train_seconds=train_seconds,
             train_size=len(splits["train"]),
             validation_size=len(splits["validation"]),
@@ -608,7 +809,10 @@ def train(config: TrainConfig) -> RunResult:
             validation_history=validation_history(trainer),
             test=test_metrics,
             output_dir=str(output),
-            trainable_parameters=count_parameters(model, trainable_only=True),
+            trainable_parameters=count_parameters(trainer.model, trainable_only=True),
+            problem_type=problem_type,
+            thresholds=thresholds,
+            fallbacks=fallbacks,
         )
         atomic_write_text(run_dir / "metrics.json", json.dumps(asdict(result), indent=2) + "\n")  # written last
         swap_in_dir(run_dir, output)

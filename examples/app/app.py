@@ -46,6 +46,7 @@ from app_helpers import (
     read_upload,
     results_frame,
     settings_from_process,
+    shown_labels,
     shown_path,
     upload_texts,
 )
@@ -68,7 +69,9 @@ def get_classifier(model_dir: str) -> Classifier:
 
 def badge(label: str, labels: list[str]) -> str:
     """The predicted label as a coloured pill (colours in style.css)."""
-    css_class = "needs-review" if label == NEEDS_REVIEW else f"label-{labels.index(label) % 5}"
+    css_class = (
+        "needs-review" if label == NEEDS_REVIEW else f"label-{labels.index(label) % 5}" if label in labels else ""
+    )
     return f'<span class="prediction-badge {css_class}">{html.escape(label)}</span>'
 
 
@@ -107,7 +110,8 @@ def sidebar(models: list[ModelEntry], feedback_file: Path) -> tuple[ModelEntry, 
 
 def show_result(entry: dict) -> None:
     """Label, confidence bar and every class score of one analysis."""
-    st.html(badge(entry["label"], list(entry["scores"])))
+    shown = shown_labels(entry)  # a multi-label model (Lab 5b) may give several labels, or none
+    st.html(" ".join(badge(label, list(entry["scores"])) for label in shown) if shown else badge("no label", []))
     if entry["label"] == NEEDS_REVIEW:
         st.caption(f"The model leans to '{entry['predicted_label']}', but not confidently enough to act on it.")
     st.progress(entry["confidence"], text=f"confidence {entry['confidence']:.1%}")

@@ -32,7 +32,7 @@ from coursekit.feedback_log import (
     model_version,
     prediction_record,
 )
-from coursekit.inference import Classifier, Prediction, flat_record
+from coursekit.inference import NEEDS_REVIEW, Classifier, MultiLabelPrediction, Prediction, flat_record
 from coursekit.paths import OUTPUTS_DIR, PROJECT_ROOT, shown_path
 from coursekit.trained_model import LAB4_MODEL_DIR
 
@@ -245,7 +245,17 @@ def history_entry(prediction: Prediction, model: ModelEntry) -> dict:
         "confidence": prediction.confidence,
         "scores": prediction.scores,
         "feedback": "",
+        # A multi-label model (Lab 5b): the labels above their own thresholds, maybe none or several.
+        **({"labels": prediction.labels} if isinstance(prediction, MultiLabelPrediction) else {}),
     }
+
+
+def shown_labels(entry: Mapping) -> list[str]:
+    """The labels to show for one analysis (a history entry): a multi-label model's labels above their thresholds
+    (an empty list when none is on), else the single decided label; ``[NEEDS_REVIEW]`` when it needs review."""
+    if entry["label"] == NEEDS_REVIEW or "labels" not in entry:
+        return [entry["label"]]
+    return list(entry["labels"])
 
 
 def history_stats(history: list[dict]) -> dict:

@@ -33,6 +33,8 @@ from coursekit.inference import (
     DEFAULT_THRESHOLD,
     DEVICES,
     NEEDS_REVIEW,
+    NO_LABELS,
+    MultiLabelPrediction,
     Prediction,
     check_max_length,
     check_threshold,
@@ -129,6 +131,16 @@ def write_records(path: Path, rows: list[dict], labels: list[str]) -> None:
         writer.writerows(flat)
 
 
+def label_counts(predictions: list[Prediction]) -> Counter:
+    """Texts per label and needing review; a multi-label model's text counts once for each label it has (or as
+    having none)."""
+    counts: Counter = Counter()
+    for p in predictions:
+        multi = isinstance(p, MultiLabelPrediction) and not p.needs_review
+        counts.update((p.labels or [NO_LABELS]) if multi else [p.label])
+    return counts
+
+
 @friendly_errors
 def main(argv: list[str] | None = None) -> int:
     """Check everything, classify the file in batches, write the records and print a summary."""
@@ -147,8 +159,9 @@ def main(argv: list[str] | None = None) -> int:
     classifier = load_classifier(model_dir, device=args.device, max_length=args.max_length)
     predictions = classifier.predict(texts, batch_size=args.batch_size, threshold=args.threshold)
     write_records(args.output, records(predictions, ids), classifier.labels)
-    counts = Counter(p.label for p in predictions)
-    shown = ", ".join(f"{label} {counts[label]}" for label in [*classifier.labels, NEEDS_REVIEW])
+    counts = label_counts(predictions)
+    none = [NO_LABELS] if classifier.multi_label else []
+    shown = ", ".join(f"{label} {counts[label]}" for label in [*classifier.labels, *none, NEEDS_REVIEW])
     print(f"{len(predictions)} texts on {classifier.device}: {shown} (threshold {args.threshold:g})")
     print(f"wrote {shown_path(args.output)}")
     return 0

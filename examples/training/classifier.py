@@ -57,6 +57,11 @@ def print_report(result: RunResult) -> None:
             f"  macro F1 {epoch['f1_macro']:.3f}"
         )
     test = result.test
+    if result.thresholds is not None:  # a multi-label run (--label-columns, Lab 5b)
+        per_label = "  ".join(f"{name} {test[f'accuracy_{name}']:.3f}" for name in result.label_names)
+        print(f"test ({result.test_size} posts): accuracy {per_label}  exact match {test['exact_match']:.3f}")
+        print(f"thresholds tuned on validation: {result.thresholds}\nsaved to {shown_path(result.output_dir)}")
+        return
     print(
         f"test ({result.test_size} posts): accuracy {test['accuracy']:.3f}"
         f"  precision {test['precision_weighted']:.3f}  recall {test['recall_weighted']:.3f}"
@@ -69,6 +74,10 @@ def print_demo_predictions(model_dir: str, texts: list[str]) -> None:
     """Load the saved model back with ``pipeline`` and label a few new posts, as a user would."""
     classifier = pipeline("text-classification", model=model_dir, device=detect_device())
     print("\npredictions for new posts:")
+    if classifier.model.config.problem_type == "multi_label_classification":  # every label's own sigmoid score
+        for text, scores in zip(texts, classifier(texts, function_to_apply="sigmoid", top_k=None, truncation=True)):
+            print("  " + "  ".join(f"{s['label']} {s['score']:.2f}" for s in scores) + f"  {text}")
+        return
     for text, prediction in zip(texts, classifier(texts, batch_size=16, truncation=True)):
         print(f"  {prediction['label']:>7}  {prediction['score']:.2f}  {text}")
 
