@@ -159,6 +159,8 @@ def write_test_predictions(trainer: Trainer, test_split: Dataset, label_names: l
     assert output.label_ids is not None, "the test split has labels"
     probabilities = torch.softmax(torch.from_numpy(output.predictions), dim=-1).numpy()
     predicted = probabilities.argmax(axis=-1)
+    if not trainer.is_world_process_zero():  # every process predicts (its share, gathered); one writes
+        return {k: round(v, 4) for k, v in classification_metrics(output.label_ids, predicted, label_names).items()}
     pd.DataFrame(
         {
             "text": test_split["text"],
@@ -295,9 +297,42 @@ def count_parameters(model) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
+def is_main_process() -> bool:
+    """True in a plain run and in the rank-0 process of ``torchrun`` / ``accelerate launch``: the one that writes."""
+    return int(os.environ.get("RANK", "0")) == 0
+
+
+def world_size() -> int:
+    """How many processes a launcher started for this run (1 in a plain ``python script.py``)."""
+    return int(os.environ.get("WORLD_SIZE", "1"))
+
+
+def distributed_settings(device: str) -> dict[str, Any]:
+    """``TrainingArguments`` keywords for a run under ``torchrun`` / ``accelerate launch`` (Lab 10); none otherwise.
+
+    * ``ddp_backend="gloo", use_cpu=True`` only when a launcher set ``WORLD_SIZE`` and there is no GPU: CPUs talk
+      over gloo (NCCL is GPU-only). Without ``use_cpu=True`` Accelerate starts the process group but treats the
+      run as not distributed: every process trains alone on all the data, with no gradient exchange. Set in a
+      plain ``python script.py``, ``ddp_backend`` fails ("Default process group has not been initialized"), and on
+      GPUs the Trainer's own choice (NCCL) is the right one.
+    * ``average_tokens_across_devices=False``: with the default ``True`` the Trainer multiplies each process's loss
+      by the number of processes, expecting the model to divide by the token count of the whole global batch. A
+      sequence classifier's loss is already a per-batch mean, so under 2 processes the logged loss (and the
+      gradient) would be twice one process's (Lab 10 measures it). With one process it changes nothing.
+    """
+    if "WORLD_SIZE" not in os.environ:
+        return {}
+    settings: dict[str, Any] = {"average_tokens_across_devices": False}
+    if device != "cuda":
+        settings.update(ddp_backend="gloo", use_cpu=True)
+    return settings
+
+
 def training_arguments(config: TrainConfig, run_dir: Path, learning_rate: float, device: str) -> TrainingArguments:
     """Today's TrainingArguments names (transformers 5): ``eval_strategy``, a float ``warmup_steps``."""
-    precision: dict[str, Any] = dict(precision_settings(device)[0])
+    # The course's one precision policy (coursekit.device), e.g. bf16 where it pays, and under torchrun /
+    # accelerate launch only: gloo on CPUs and an unscaled loss.
+    device_settings: dict[str, Any] = precision_settings(device)[0] | distributed_settings(device)
     return TrainingArguments(
         output_dir=str(run_dir / "trainer"),  # scratch space inside the run; deleted once the model is saved
         eval_strategy="epoch",  # one validation score per epoch: the history we print (was evaluation_strategy)
@@ -315,7 +350,7 @@ def training_arguments(config: TrainConfig, run_dir: Path, learning_rate: float,
         report_to="none",  # no experiment tracker
         disable_tqdm=config.no_progress,  # logs and CI want no progress bar
         dataloader_pin_memory=device == "cuda",  # pinning only helps when copying to a GPU
-        **precision,  # the course's one precision policy (coursekit.device), e.g. bf16 where it pays
+        **device_settings,
     )
 
 
@@ -355,7 +390,10 @@ def train(config: TrainConfig) -> RunResult:
     choice, data, output = check_run(config)
     transformers.set_seed(config.seed)
     device = detect_device()
-    print(f"model:  {choice.description}\ndevice: {describe_device(device)}\noutput: {shown_path(output)}")
+    if is_main_process():
+        print(f"model:  {choice.description}\ndevice: {describe_device(device)}\noutput: {shown_path(output)}")
+        if world_size() > 1:  # under torchrun / accelerate launch: each process takes its share of every batch
+            print(f"processes: {world_size()}, batch {config.batch_size} each = {world_size() * config.batch_size}")
 
     splits = split_dataset(data, config.test_size, config.validation_size, config.seed)
     if config.max_train_rows:
@@ -368,7 +406,8 @@ def train(config: TrainConfig) -> RunResult:
 
     run_dir = staging_dir(output)  # a sibling folder: an earlier run at `output` stays until this one finished
     try:
-        write_run_config(config, run_dir, output, choice, learning_rate, device, key)
+        if is_main_process():  # the other processes use their run_dir as scratch space only
+            write_run_config(config, run_dir, output, choice, learning_rate, device, key)
         trainer = Trainer(
             model=model,
             args=training_arguments(config, run_dir, learning_rate, device),
@@ -403,8 +442,11 @@ def train(config: TrainConfig) -> RunResult:
             test=test_metrics,
             output_dir=str(output),
         )
-        atomic_write_text(run_dir / "metrics.json", json.dumps(asdict(result), indent=2) + "\n")  # written last
-        swap_in_dir(run_dir, output)
+        if is_main_process():
+            atomic_write_text(run_dir / "metrics.json", json.dumps(asdict(result), indent=2) + "\n")  # written last
+            swap_in_dir(run_dir, output)
+        else:
+            shutil.rmtree(run_dir, ignore_errors=True)
     except BaseException:
         shutil.rmtree(run_dir, ignore_errors=True)
         raise

@@ -185,6 +185,12 @@ TRANSCRIPT_STEPS: dict[str, list[Step | tuple[tuple[str, ...], dict[str, str]]]]
         (("examples/publishing/push_model.py", f"{REGISTRY}/v1", "--push"), OFFLINE_HUB),
     ],
     "lab-8-quantize": [("examples/publishing/quantize_model.py", LAB4_RUN, "--threads", "1")],
+    "lab-10-train-loop": [
+        (
+            ("examples/training/train_loop.py", "--output", "outputs/lab-10/loop", "--overwrite"),
+            {"OMP_NUM_THREADS": "1"},
+        )
+    ],
 }
 
 
