@@ -154,7 +154,7 @@ def train_loop(config: TrainConfig, options: LoopOptions) -> LoopRun:
         splits["train"] = splits["train"].shuffle(seed=config.seed).select(range(rows))
     tokenizer, model = load_tokenizer_and_model(choice, data.id2label)
     if options.gradient_checkpointing:
-        model.gradient_checkpointing_enable()  # TrainingArguments(gradient_checkpointing=True)
+        model.activation_checkpointing_enable()  # TrainingArguments(gradient_checkpointing=True)
     with accelerator.main_process_first():  # one process tokenizes first (on a cluster: fills the datasets cache)
         encoded = tokenize_splits(splits, tokenizer, config.max_length)
     train_loader, validation_loader, test_loader = make_loaders(encoded, tokenizer, config.batch_size, config.seed)
