@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 import torch
+from transformers import PreTrainedModel
 
 from coursekit.errors import CourseError
 
@@ -125,7 +126,7 @@ def step_seconds(model: torch.nn.Module, batch: dict, steps: int = 3) -> float:
     return float(sorted(times[1:])[len(times[1:]) // 2])
 
 
-def checkpointing_comparison(model: torch.nn.Module, batch: dict, steps: int = 3) -> pd.DataFrame:
+def checkpointing_comparison(model: PreTrainedModel, batch: dict, steps: int = 3) -> pd.DataFrame:
     """Activation memory (MB) and seconds per training step without and with gradient checkpointing."""
     model.train()
     rows = []
@@ -143,3 +144,16 @@ def checkpointing_comparison(model: torch.nn.Module, batch: dict, steps: int = 3
         )
     model.activation_checkpointing_disable()
     return pd.DataFrame(rows).set_index("gradient checkpointing")
+
+
+def memory_summary(
+    parameters: float, world_size: int, strategies: tuple[str, ...] = ("ddp", "zero2", "zero3")
+) -> dict:
+    """The Lab 10 hand-in's ``memory.json``: GB per device for each strategy's parts and total, 2 decimals."""
+    summary: dict = {"parameters": int(parameters), "world_size": world_size}
+    for strategy in strategies:
+        estimate = training_memory(parameters, strategy, world_size)
+        parts = {"weights": estimate.weights, "gradients": estimate.gradients, "optimizer": estimate.optimizer}
+        summary[strategy] = {name: round(value / GB, 2) for name, value in parts.items()}
+        summary[strategy]["total"] = round(estimate.total / GB, 2)
+    return summary
