@@ -319,10 +319,13 @@ def distributed_settings(device: str) -> dict[str, Any]:
       by the number of processes, expecting the model to divide by the token count of the whole global batch. A
       sequence classifier's loss is already a per-batch mean, so under 2 processes the logged loss (and the
       gradient) would be twice one process's (Lab 10 measures it). With one process it changes nothing.
+    * ``ddp_find_unused_parameters=False``: every parameter of a sequence classifier gets a gradient, so DDP need
+      not walk the autograd graph after each backward pass to look for ones that did not (the default does, and
+      warns that it found none).
     """
     if "WORLD_SIZE" not in os.environ:
         return {}
-    settings: dict[str, Any] = {"average_tokens_across_devices": False}
+    settings: dict[str, Any] = {"average_tokens_across_devices": False, "ddp_find_unused_parameters": False}
     if device != "cuda":
         settings.update(ddp_backend="gloo", use_cpu=True)
     return settings

@@ -43,12 +43,9 @@ def test_distributed_settings_only_under_a_launcher(monkeypatch):
     monkeypatch.delenv("WORLD_SIZE", raising=False)
     assert distributed_settings("cpu") == {}
     monkeypatch.setenv("WORLD_SIZE", "2")
-    assert distributed_settings("cpu") == {
-        "average_tokens_across_devices": False,
-        "ddp_backend": "gloo",
-        "use_cpu": True,
-    }
-    assert distributed_settings("cuda") == {"average_tokens_across_devices": False}
+    unscaled = {"average_tokens_across_devices": False, "ddp_find_unused_parameters": False}
+    assert distributed_settings("cpu") == {**unscaled, "ddp_backend": "gloo", "use_cpu": True}
+    assert distributed_settings("cuda") == unscaled
 
 
 def test_loop_rejects_bad_settings_with_a_message(tmp_path):
