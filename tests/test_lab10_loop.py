@@ -84,6 +84,9 @@ def test_loop_on_two_processes_shards_batches_and_gathers_every_test_post(tmp_pa
     done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=600, env=_one_thread_env())
     assert done.returncode == 0, done.stderr[-3000:]
     metrics = json.loads((output / "metrics.json").read_text())
+    assert (
+        json.loads((output / "training_config.json").read_text())["max_train_rows"] == 32
+    )  # --overwrite may replace it
     assert (metrics["world_size"], metrics["global_batch_size"], metrics["optimizer_steps"]) == (2, 32, 1)
     assert 0.5 < metrics["history"][0]["train_loss"] < 0.9  # about ln 2 = 0.69 after one step; not doubled
     assert metrics["test"]["total"] == 135  # gather_for_metrics dropped the padding duplicates (2 x 71 = 142)

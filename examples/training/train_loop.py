@@ -24,7 +24,7 @@ import os
 import shutil
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -224,14 +224,18 @@ def train_loop(config: TrainConfig, options: LoopOptions) -> LoopRun:
     return LoopRun(metrics, accelerator, model, tokenizer)
 
 
-def save_run(run: LoopRun, output: Path, save_model: bool) -> None:
-    """Main process only: write ``metrics.json`` (and the model) to a staging folder, then swap it in."""
+def save_run(run: LoopRun, output: Path, settings: dict, save_model: bool) -> None:
+    """Main process only: write the settings, ``metrics.json`` (and the model) to a staging folder, then swap it in.
+
+    ``training_config.json`` also marks the folder as a run of the course's code, which ``--overwrite`` may replace.
+    """
     accelerator = run.accelerator
     accelerator.wait_for_everyone()
     if not accelerator.is_main_process:
         return
     run_dir = staging_dir(output)
     try:
+        atomic_write_text(run_dir / "training_config.json", json.dumps(settings, indent=2, default=str) + "\n")
         if save_model:
             accelerator.unwrap_model(run.model).save_pretrained(run_dir)  # the plain model, without the DDP wrapper
             run.tokenizer.save_pretrained(run_dir)
@@ -268,7 +272,8 @@ def main(argv: list[str] | None = None) -> int:
     if int(os.environ.get("RANK", "0")) == 0:
         check_output_dir(output, config.overwrite)  # before training: a refused folder costs nothing
     run = train_loop(config, options)
-    save_run(run, output, options.save_model)
+    settings = {**asdict(config), **asdict(options), "output": output, "script": "examples/training/train_loop.py"}
+    save_run(run, output, settings, options.save_model)
     if run.accelerator.is_main_process:
         print_report(run.metrics, output)
     return 0
