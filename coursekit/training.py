@@ -300,6 +300,9 @@ def write_test_predictions(
     """
     labels, probabilities = predict_split(trainer, test_split)
     predicted = decisions(probabilities, threshold)
+    metrics = {k: round(v, 4) for k, v in classification_metrics(labels, predicted, label_names).items()}
+    if not trainer.is_world_process_zero():  # every process predicts (its share, gathered); one writes
+        return metrics
     columns = {
         "text": test_split["text"],
         "true_label": [label_names[i] for i in labels],
@@ -309,7 +312,7 @@ def write_test_predictions(
     if threshold is not None:
         columns[f"score_{label_names[1]}"] = probabilities[:, 1].round(4)
     pd.DataFrame(columns).to_csv(path, index=False)
-    return {k: round(v, 4) for k, v in classification_metrics(labels, predicted, label_names).items()}
+    return metrics
 
 
 def choose_threshold(labels: np.ndarray, positive_scores: np.ndarray) -> dict:
@@ -534,6 +537,40 @@ def freeze_encoder(model) -> None:
         parameter.requires_grad = name.startswith("pooler.")
 
 
+def is_main_process() -> bool:
+    """True in a plain run and in the rank-0 process of ``torchrun`` / ``accelerate launch``: the one that writes."""
+    return int(os.environ.get("RANK", "0")) == 0
+
+
+def world_size() -> int:
+    """How many processes a launcher started for this run (1 in a plain ``python script.py``)."""
+    return int(os.environ.get("WORLD_SIZE", "1"))
+
+
+def distributed_settings(device: str) -> dict[str, Any]:
+    """``TrainingArguments`` keywords for a run under ``torchrun`` / ``accelerate launch`` (Lab 10); none otherwise.
+
+    * ``ddp_backend="gloo", use_cpu=True`` only when a launcher set ``WORLD_SIZE`` and there is no GPU: CPUs talk
+      over gloo (NCCL is GPU-only). Without ``use_cpu=True`` Accelerate starts the process group but treats the
+      run as not distributed: every process trains alone on all the data, with no gradient exchange. Set in a
+      plain ``python script.py``, ``ddp_backend`` fails ("Default process group has not been initialized"), and on
+      GPUs the Trainer's own choice (NCCL) is the right one.
+    * ``average_tokens_across_devices=False``: with the default ``True`` the Trainer multiplies each process's loss
+      by the number of processes, expecting the model to divide by the token count of the whole global batch. A
+      sequence classifier's loss is already a per-batch mean, so under 2 processes the logged loss (and the
+      gradient) would be twice one process's (Lab 10 measures it). With one process it changes nothing.
+    * ``ddp_find_unused_parameters=False``: every parameter of a sequence classifier gets a gradient, so DDP need
+      not walk the autograd graph after each backward pass to look for ones that did not (the default does, and
+      warns that it found none).
+    """
+    if "WORLD_SIZE" not in os.environ:
+        return {}
+    settings: dict[str, Any] = {"average_tokens_across_devices": False, "ddp_find_unused_parameters": False}
+    if device != "cuda":
+        settings.update(ddp_backend="gloo", use_cpu=True)
+    return settings
+
+
 def training_arguments(
     config: TrainConfig,
     run_dir: Path,
@@ -550,6 +587,9 @@ def training_arguments(
     precision: dict[str, Any] = dict(precision_settings(device)[0])
     if device == "cpu" and detect_device() != "cpu":
         precision["use_cpu"] = True  # the GPU ran out of memory even at batch 1: train on the CPU (was no_cuda)
+    # The course's one precision policy (coursekit.device), e.g. bf16 where it pays, and under torchrun /
+    # accelerate launch only: gloo on CPUs and an unscaled loss.
+    device_settings: dict[str, Any] = precision | distributed_settings(device)
     return TrainingArguments(
         output_dir=str(run_dir / "trainer"),  # scratch space inside the run; deleted once the model is saved
         eval_strategy="steps" if config.validate_every else "epoch",  # one validation score per epoch (or per
@@ -577,7 +617,7 @@ def training_arguments(
         report_to="none",  # no experiment tracker
         disable_tqdm=config.no_progress,  # logs and CI want no progress bar
         dataloader_pin_memory=device == "cuda",  # pinning only helps when copying to a GPU
-        **precision,  # the course's one precision policy (coursekit.device), e.g. bf16 where it pays
+        **device_settings,
     )
 
 
@@ -736,7 +776,10 @@ def train(config: TrainConfig) -> RunResult:
     transformers.set_seed(config.seed)
     device = detect_device()
     batch_size = config.batch_size or device_batch_size(device)
-    print(f"model:  {choice.description}\ndevice: {describe_device(device)}\noutput: {shown_path(output)}")
+    if is_main_process():
+        print(f"model:  {choice.description}\ndevice: {describe_device(device)}\noutput: {shown_path(output)}")
+        if world_size() > 1:  # under torchrun / accelerate launch: each process takes its share of every batch
+            print(f"processes: {world_size()}, batch {batch_size} each = {world_size() * batch_size}")
 
     splits = limit_train_rows(
         split_dataset(data, config.test_size, config.validation_size, config.seed, strata), config
@@ -752,7 +795,8 @@ def train(config: TrainConfig) -> RunResult:
 
     run_dir = staging_dir(output)  # a sibling folder: an earlier run at `output` stays until this one finished
     try:
-        write_run_config(config, run_dir, output, choice, learning_rate, device, key)
+        if is_main_process():  # the other processes use their run_dir as scratch space only
+            write_run_config(config, run_dir, output, choice, learning_rate, device, key)
 
         def start(per_device: int, accumulation: int, where: str) -> Trainer:
             if not models:
@@ -814,8 +858,11 @@ def train(config: TrainConfig) -> RunResult:
             thresholds=thresholds,
             fallbacks=fallbacks,
         )
-        atomic_write_text(run_dir / "metrics.json", json.dumps(asdict(result), indent=2) + "\n")  # written last
-        swap_in_dir(run_dir, output)
+        if is_main_process():
+            atomic_write_text(run_dir / "metrics.json", json.dumps(asdict(result), indent=2) + "\n")  # written last
+            swap_in_dir(run_dir, output)
+        else:
+            shutil.rmtree(run_dir, ignore_errors=True)
     except BaseException:
         shutil.rmtree(run_dir, ignore_errors=True)
         raise

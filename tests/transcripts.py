@@ -37,6 +37,13 @@ PROGRESS_LINE = re.compile(r"^\s*(\x1b\[A|\[A)?\s*(\d+%\|.*|)$")
 CURSOR_UP = re.compile(r"^(\x1b)?\[A")
 OFFLINE_HUB = {"HF_TOKEN": "hf_not_a_real_token", "HF_ENDPOINT": "http://127.0.0.1:9"}  # a closed port: no network
 
+# Lab 10: launchers run as modules of this interpreter (`python -m torch.distributed.run` is `torchrun`), and the small
+# subset its speed comparison trains on (160 posts, one epoch: a speed measurement, not an accuracy one).
+TORCHRUN_2 = ("-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2")
+ACCELERATE_LAUNCH = ("-m", "accelerate.commands.launch", "--num_machines", "1", "--mixed_precision", "no")
+ACCELERATE_LAUNCH += ("--dynamo_backend", "no")
+LAB10_SMALL = ("--max-train-rows", "160", "--epochs", "1", "--overwrite")
+
 Step = tuple[str, ...] | Callable[[], str | None]
 
 
@@ -247,6 +254,44 @@ TRANSCRIPT_STEPS: dict[str, list[Step | tuple[tuple[str, ...], dict[str, str]]]]
         (("examples/spam/spam_filter.py", "--freeze-encoder"), {"OMP_NUM_THREADS": "1"}),
     ],
     "project-sms-spam-lr-sweep": [(("examples/spam/lr_sweep.py",), {"OMP_NUM_THREADS": "1"})],
+    "lab-10-speed": [
+        (("examples/training/train_loop.py", *LAB10_SMALL, "--output", f"outputs/lab-10/speed-{name}"), env)
+        for name, env in (("1x1", {"OMP_NUM_THREADS": "1"}), ("1x2", {"OMP_NUM_THREADS": "2"}))
+    ]
+    + [
+        (
+            (*TORCHRUN_2, "examples/training/train_loop.py", *LAB10_SMALL, "--output", "outputs/lab-10/speed-2x1"),
+            {"OMP_NUM_THREADS": "1"},
+        )
+    ],
+    "lab-10-launchers": [
+        ((*TORCHRUN_2, "examples/distributed/loss_scaling.py"), {"OMP_NUM_THREADS": "1"}),
+        ((*ACCELERATE_LAUNCH, "--cpu", "--num_processes", "2", "examples/distributed/loss_scaling.py"), {}),
+        (
+            (*ACCELERATE_LAUNCH, "--multi_gpu", "--num_processes", "2", "examples/training/classifier.py")
+            + ("--max-train-rows", "160", "--epochs", "1", "--no-progress", "--output", "outputs/lab-10/trainer-2x1"),
+            {"OMP_NUM_THREADS": "1"},
+        ),
+    ],
+    "lab-10-two-processes": [
+        (
+            (
+                *TORCHRUN_2,
+                "examples/training/train_loop.py",
+                "--batch-size",
+                "8",
+                "--output",
+                "outputs/lab-10/loop-2x1",
+            ),
+            {"OMP_NUM_THREADS": "1"},
+        )
+    ],
+    "lab-10-train-loop": [
+        (
+            ("examples/training/train_loop.py", "--output", "outputs/lab-10/loop", "--overwrite"),
+            {"OMP_NUM_THREADS": "1"},
+        )
+    ],
 }
 
 

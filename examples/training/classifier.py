@@ -28,7 +28,7 @@ from coursekit.device import detect_device
 from coursekit.errors import friendly_errors
 from coursekit.logs import quiet_libraries
 from coursekit.paths import TRAIL_STATUS_CSV, shown_path
-from coursekit.training import RunResult, TrainConfig, train
+from coursekit.training import RunResult, TrainConfig, is_main_process, train
 
 # New posts the trained model has never seen, printed with its predictions at the end of a run.
 DEMO_POSTS = [
@@ -88,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     config = TrainConfig(**vars(build_parser().parse_args(argv)))  # checks the settings (exit 2 with a message)
     quiet_libraries()
     result = train(config)
+    if not is_main_process():  # under torchrun / accelerate launch the rank-0 process reports for all
+        return 0
     print_report(result)
     if config.data.resolve() == TRAIL_STATUS_CSV.resolve():
         print_demo_predictions(result.output_dir, DEMO_POSTS)
