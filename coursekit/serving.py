@@ -31,7 +31,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from coursekit.inference import DEFAULT_THRESHOLD, Classifier, check_threshold, invalid_character, load_classifier
+from coursekit.inference import DEFAULT_THRESHOLD, Classifier, check_threshold, invalid_character, load_backend
 from coursekit.models import require_model_dir
 
 MODEL_DIR_ENV = "MODEL_DIR"
@@ -215,14 +215,20 @@ class BodySizeLimit:
 
 
 def create_app(
-    model_dir: str | Path | None = None, threshold: float | None = DEFAULT_THRESHOLD, device: str | None = None
+    model_dir: str | Path | None = None,
+    threshold: float | None = DEFAULT_THRESHOLD,
+    device: str | None = None,
+    backend: str = "pytorch",
 ) -> FastAPI:
-    """The FastAPI app; the model is loaded once when the app starts (lifespan), not per request."""
+    """The FastAPI app; the model is loaded once when the app starts (lifespan), not per request.
+
+    ``backend`` (Lab 11): ``pytorch``, or ``onnx`` / ``onnx-int8`` for the run's exported ONNX graph.
+    """
     check_threshold(threshold)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.classifier = load_classifier(find_model_dir(model_dir), device=device)
+        app.state.classifier = load_backend(find_model_dir(model_dir), backend, device=device)
         app.state.threshold = threshold
         yield
 

@@ -31,7 +31,7 @@ os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 from coursekit.errors import CourseError, friendly_errors
-from coursekit.inference import DEFAULT_THRESHOLD, DEVICES, check_threshold
+from coursekit.inference import BACKENDS, DEFAULT_THRESHOLD, DEVICES, check_threshold
 from coursekit.paths import shown_path
 from coursekit.serving import MODEL_DIR_ENV, create_app, find_model_dir
 
@@ -58,6 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="default confidence threshold for 'needs review' (a request may set its own)",
     )
     parser.add_argument("--device", choices=DEVICES, help="default: the best available")
+    parser.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        default="pytorch",
+        help="onnx/onnx-int8: the graph export_onnx.py wrote (Lab 11)",
+    )
     parser.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     return parser
 
@@ -78,7 +84,10 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
     uvicorn.run(
-        create_app(model_dir, args.threshold, args.device), host=args.host, port=args.port, log_level=args.log_level
+        create_app(model_dir, args.threshold, args.device, args.backend),
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
     )
     return 0
 
