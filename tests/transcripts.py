@@ -195,6 +195,7 @@ TRANSCRIPT_STEPS: dict[str, list[Step | tuple[tuple[str, ...], dict[str, str]]]]
     ],
     "lab-8-quantize": [("examples/publishing/quantize_model.py", LAB4_RUN, "--threads", "1")],
     "lab-11-lora-ranks": [(("examples/efficient/lora_sweep.py", "--overwrite"), {"OMP_NUM_THREADS": "1"})],
+    "lab-11-frozen": [(("examples/efficient/frozen_vs_full.py",), {"OMP_NUM_THREADS": "1"})],
     "lab-11-search": [(("examples/efficient/search.py", "--overwrite"), {"OMP_NUM_THREADS": "1"})],
     "lab-11-onnx": [
         lambda: copy_run(LAB11_RUN),
