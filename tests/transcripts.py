@@ -194,7 +194,16 @@ TRANSCRIPT_STEPS: dict[str, list[Step | tuple[tuple[str, ...], dict[str, str]]]]
         (("examples/publishing/push_model.py", f"{REGISTRY}/v1", "--push"), OFFLINE_HUB),
     ],
     "lab-8-quantize": [("examples/publishing/quantize_model.py", LAB4_RUN, "--threads", "1")],
-    "lab-11-lora-ranks": [(("examples/efficient/lora_sweep.py", "--overwrite"), {"OMP_NUM_THREADS": "1"})],
+    **{
+        f"lab-11-lora-r{rank}": [
+            (
+                ("examples/efficient/lora_sweep.py", "--ranks", str(rank), "--output", f"outputs/lab-11/lora-r{rank}")
+                + ("--overwrite",),
+                {"OMP_NUM_THREADS": "1"},
+            )
+        ]
+        for rank in (4, 8, 16)
+    },
     "lab-11-frozen": [(("examples/efficient/frozen_vs_full.py",), {"OMP_NUM_THREADS": "1"})],
     "lab-11-search": [(("examples/efficient/search.py", "--overwrite"), {"OMP_NUM_THREADS": "1"})],
     "lab-11-onnx": [
