@@ -33,6 +33,7 @@ from coursekit.lessons.onnx_export import logits_parity, onnx_path, softmax
 LORA = "examples/efficient/lora_sweep.py"
 SEARCH = "examples/efficient/search.py"
 EXPORT = "examples/efficient/export_onnx.py"
+FROZEN = "examples/efficient/frozen_vs_full.py"
 TEXTS = ["Blankets Creek is open, enjoy!", "Closed today after the storm.", "RM closed, BC open", "Trails are wet."]
 
 
@@ -128,6 +129,8 @@ def test_softmax_matches_torch():
         (SEARCH, ["--trials", "0"], "--trials must be at least 1"),
         (SEARCH, ["--max-train-rows", "3"], "--max-train-rows must be 0 (all) or at least 8"),
         (EXPORT, ["no-such-run"], "no-such-run"),
+        (FROZEN, ["--head-epochs", "0"], "--head-epochs and --head-learning-rate must be positive"),
+        (FROZEN, ["--max-train-rows", "20"], "--max-train-rows must be at least 40"),
     ],
 )
 def test_scripts_refuse_bad_settings_with_a_message(tmp_path, script, args, message):
@@ -254,3 +257,15 @@ def test_search_smoke_writes_trials_and_scores_test_once(tmp_path):
     assert len(trials) == 1 and 0 <= trials["validation_accuracy"].iloc[0] <= 1
     assert (tmp_path / "search" / "trials.png").read_bytes()[:4] == b"\x89PNG"
     assert done.stdout.count("scored once on test") == 1
+
+
+@pytest.mark.slow
+def test_frozen_vs_full_smoke_prints_three_variants_and_the_few_shot_curve(trained_model_dir, tmp_path):
+    done = run_script(
+        FROZEN, "--max-train-rows", "64", "--head-epochs", "1", cwd=tmp_path, env={"OMP_NUM_THREADS": "1"}
+    )
+    assert done.returncode == 0, done.stderr
+    assert "| embeddings + logistic regression | 770 |" in done.stdout
+    assert "| head only (encoder frozen) | 770 | 0.0 |" in done.stdout
+    assert "| full fine-tuning (Lab 4 run) | 22,713,986 | 100.0 |" in done.stdout
+    assert [line.split("|")[1].strip() for line in done.stdout.splitlines()[-3:]] == ["8", "16", "32"]
