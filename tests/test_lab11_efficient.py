@@ -265,7 +265,7 @@ def test_frozen_vs_full_smoke_prints_three_variants_and_the_few_shot_curve(train
         FROZEN, "--max-train-rows", "64", "--head-epochs", "1", cwd=tmp_path, env={"OMP_NUM_THREADS": "1"}
     )
     assert done.returncode == 0, done.stderr
-    assert "| embeddings + logistic regression | 770 |" in done.stdout
+    assert "| embeddings + logistic regression | 385 |" in done.stdout
     assert "| head only (encoder frozen) | 770 | 0.0 |" in done.stdout
     assert "| full fine-tuning (Lab 4 run) | 22,713,986 | 100.0 |" in done.stdout
     assert [line.split("|")[1].strip() for line in done.stdout.splitlines()[-3:]] == ["8", "16", "32"]
