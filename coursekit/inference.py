@@ -265,6 +265,6 @@ def load_backend(
     check_max_length(max_length, path)
     if device not in (None, "cpu"):
         raise CourseError(f"the ONNX backends run on the CPU; leave out --device {device} or use --backend pytorch.")
-    from coursekit.lessons.onnx_export import load_onnx_pipeline
+    from coursekit.onnx_runtime import load_onnx_pipeline
 
     return Classifier(load_onnx_pipeline(path, backend, max_length), path, "cpu", max_length)

@@ -28,7 +28,8 @@ from coursekit.lessons.efficient import (
     markdown_table,
     with_lora,
 )
-from coursekit.lessons.onnx_export import logits_parity, onnx_path, softmax
+from coursekit.lessons.onnx_export import logits_parity
+from coursekit.onnx_runtime import onnx_path, softmax
 
 LORA = "examples/efficient/lora_sweep.py"
 SEARCH = "examples/efficient/search.py"

@@ -37,9 +37,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     model_dir = require_model_dir(args.model_dir)
 
-    from coursekit.lessons.onnx_export import BACKENDS, export_onnx, logits_parity, onnx_path, quantize_onnx
+    from coursekit.lessons.onnx_export import export_onnx, logits_parity, quantize_onnx
     from coursekit.lessons.quantization import run_test_split
     from coursekit.logs import quiet_libraries
+    from coursekit.onnx_runtime import BACKENDS, onnx_path
 
     existing = [onnx_path(model_dir, b) for b in BACKENDS if onnx_path(model_dir, b).exists()]
     if existing and not args.overwrite:
