@@ -174,7 +174,8 @@ def exported(trained_model_dir, tmp_path_factory) -> Path:
 
 @pytest.mark.slow
 def test_onnx_logits_match_pytorch_and_int8_agrees(exported):
-    assert onnx_path(exported, "onnx").stat().st_size > 4 * onnx_path(exported, "onnx-int8").stat().st_size / 2
+    # int8 MatMul weights; the embedding table stays float32 (quantize_onnx), so the file shrinks by about a third
+    assert onnx_path(exported, "onnx-int8").stat().st_size < 0.75 * onnx_path(exported, "onnx").stat().st_size
     texts = pd.read_csv(exported / "test_predictions.csv")["text"].tolist()
     fp32 = logits_parity(exported, "onnx", texts)
     assert fp32["max_abs_diff"] < 1e-4 and fp32["same_prediction"] == 1.0
