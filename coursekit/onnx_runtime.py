@@ -29,6 +29,16 @@ def onnx_path(model_dir: str | Path, backend: str = "onnx") -> Path:
     return Path(model_dir) / ONNX_DIR / BACKENDS[backend]
 
 
+def require_graph(path: Path) -> Path:
+    """``path`` if the exported graph is there, else a :class:`CourseError` saying how to export it."""
+    if not Path(path).is_file():
+        raise CourseError(
+            f"no ONNX model at {path}. Export it first: "
+            f"python examples/efficient/export_onnx.py {Path(path).parent.parent}"
+        )
+    return Path(path)
+
+
 def make_session(path: Path, threads: int | None = None):
     """An ONNX Runtime CPU session with full graph optimisation, using ``threads`` (default: torch's count).
 
@@ -37,11 +47,7 @@ def make_session(path: Path, threads: int | None = None):
     import onnxruntime as ort
     import torch
 
-    if not Path(path).is_file():
-        raise CourseError(
-            f"no ONNX model at {path}. Export it first: "
-            f"python examples/efficient/export_onnx.py {Path(path).parent.parent}"
-        )
+    require_graph(path)
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads or torch.get_num_threads()
     options.inter_op_num_threads = 1

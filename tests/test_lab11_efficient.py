@@ -159,6 +159,8 @@ def test_onnx_backend_before_export_says_how_to_export(trained_model_dir, tmp_pa
     shutil.copytree(trained_model_dir, run, ignore=shutil.ignore_patterns("onnx"))
     with pytest.raises(CourseError, match="export_onnx.py"):
         load_backend(run, "onnx")
+    done = run_main("examples/serving/service.py", "--model-dir", str(run), "--backend", "onnx-int8", cwd=tmp_path)
+    assert done.returncode == 2 and "Export it first" in done.stderr
 
 
 @pytest.fixture(scope="module")

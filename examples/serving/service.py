@@ -74,6 +74,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     model_dir = find_model_dir(args.model_dir)  # fails here, with a clear message, before anything is loaded
     check_threshold(args.threshold)
+    if args.backend != "pytorch":  # a missing export fails here, not inside uvicorn's start-up
+        from coursekit.onnx_runtime import onnx_path, require_graph
+
+        require_graph(onnx_path(model_dir, args.backend))
     if not 0 < args.port < 65536:
         raise CourseError(f"--port must be between 1 and 65535, got {args.port}.")
 
