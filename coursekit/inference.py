@@ -329,3 +329,25 @@ def load_classifier(
     except (OSError, ValueError) as exc:
         raise CourseError(f"could not load the model in {path}: {exc}") from None
     return Classifier(pipe, path, chosen, max_length)
+
+
+# Lab 11: the same Classifier on an ONNX Runtime graph exported by examples/efficient/export_onnx.py.
+BACKENDS = ("pytorch", "onnx", "onnx-int8")
+
+
+def load_backend(
+    model_dir: str | Path, backend: str = "pytorch", device: str | None = None, max_length: int = DEFAULT_MAX_LENGTH
+) -> Classifier:
+    """:func:`load_classifier` for ``backend="pytorch"``; else the run's ONNX graph (``onnx``: float32,
+    ``onnx-int8``: dynamic int8) run by ONNX Runtime on the CPU, with the same predictions API."""
+    if backend not in BACKENDS:
+        raise CourseError(f"unknown backend {backend!r}; use one of {', '.join(BACKENDS)}.")
+    if backend == "pytorch":
+        return load_classifier(model_dir, device=device, max_length=max_length)
+    path = require_model_dir(model_dir)
+    check_max_length(max_length, path)
+    if device not in (None, "cpu"):
+        raise CourseError(f"the ONNX backends run on the CPU; leave out --device {device} or use --backend pytorch.")
+    from coursekit.onnx_runtime import load_onnx_pipeline
+
+    return Classifier(load_onnx_pipeline(path, backend, max_length), path, "cpu", max_length)

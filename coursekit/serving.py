@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from coursekit.feedback_log import RotatingLog, model_version, prediction_log_from_env, prediction_record
-from coursekit.inference import DEFAULT_THRESHOLD, Classifier, check_threshold, invalid_character, load_classifier
+from coursekit.inference import DEFAULT_THRESHOLD, Classifier, check_threshold, invalid_character, load_backend
 from coursekit.models import require_model_dir
 
 MODEL_DIR_ENV = "MODEL_DIR"
@@ -229,17 +229,19 @@ def create_app(
     threshold: float | None = DEFAULT_THRESHOLD,
     device: str | None = None,
     prediction_log: RotatingLog | None = None,
+    backend: str = "pytorch",
 ) -> FastAPI:
     """The FastAPI app; the model is loaded once when the app starts (lifespan), not per request.
 
     Every prediction served is appended to ``prediction_log`` (default: ``$COURSE_PREDICTION_LOG``, else none).
+    ``backend`` (Lab 11): ``pytorch``, or ``onnx`` / ``onnx-int8`` for the run's exported ONNX graph.
     """
     check_threshold(threshold)
     log = prediction_log or prediction_log_from_env()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.classifier = load_classifier(find_model_dir(model_dir), device=device)
+        app.state.classifier = load_backend(find_model_dir(model_dir), backend, device=device)
         app.state.threshold = threshold
         yield
 

@@ -67,6 +67,15 @@ def make_tampered_copy() -> None:
     metrics_file.write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
 
 
+LAB11_RUN = "outputs/lab-11/trail-minilm"  # a copy of the Lab 4 run: the export writes into its folder
+
+
+def copy_run(relative: str) -> None:
+    """Lab 11: copy the Lab 4 run to ``relative`` (an earlier copy is set aside), so the export leaves it alone."""
+    set_aside(relative)
+    shutil.copytree(PROJECT_ROOT / LAB4_RUN, PROJECT_ROOT / relative)
+
+
 SERVICE_PORT = 8000  # the lab's commands use the default port
 SERVICE_REQUESTS = [  # the lab's curl commands, as (method, path, JSON body or None)
     ("GET", "/health", None),
@@ -290,6 +299,50 @@ TRANSCRIPT_STEPS: dict[str, list[Step | tuple[tuple[str, ...], dict[str, str]]]]
         (
             ("examples/training/train_loop.py", "--output", "outputs/lab-10/loop", "--overwrite"),
             {"OMP_NUM_THREADS": "1"},
+        )
+    ],
+    **{
+        f"lab-11-lora-r{rank}": [
+            (
+                ("examples/efficient/lora_sweep.py", "--ranks", str(rank), "--output", f"outputs/lab-11/lora-r{rank}")
+                + ("--overwrite",),
+                {"OMP_NUM_THREADS": "1"},
+            )
+        ]
+        for rank in (4, 8, 16)
+    },
+    "lab-11-frozen": [(("examples/efficient/frozen_vs_full.py",), {"OMP_NUM_THREADS": "1"})],
+    "lab-11-search": [(("examples/efficient/search.py", "--overwrite"), {"OMP_NUM_THREADS": "1"})],
+    "lab-11-onnx": [
+        lambda: copy_run(LAB11_RUN),
+        ("examples/efficient/export_onnx.py", LAB11_RUN),
+        ("examples/inferencing/batch_predict.py", LAB11_RUN, "--backend", "onnx-int8")
+        + (
+            "--input",
+            "data/challenges/lab-4/posts.csv",
+            "--output",
+            "outputs/lab-11/predictions.jsonl",
+            "--overwrite",
+        ),
+        ("examples/benchmark/inference_throughput.py", "--model-dir", LAB11_RUN, "--batch-sizes", "32")
+        + ("--backends", "pytorch", "pytorch-int8", "onnx", "onnx-int8", "--also-sorted", "--repeats", "2"),
+    ],
+    "lab-11-lora-gap": [
+        (
+            (
+                "examples/efficient/lora_sweep.py",
+                "--ranks",
+                "8",
+                *flags,
+                "--output",
+                f"outputs/lab-11/{name}",
+                "--overwrite",
+            ),
+            {"OMP_NUM_THREADS": "1"},
+        )
+        for name, flags in (
+            ("lora-pooler", ("--train-pooler",)),
+            ("lora-all", ("--modules", "all")),
         )
     ],
 }

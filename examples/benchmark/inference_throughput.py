@@ -4,6 +4,7 @@
     python examples/benchmark/inference_throughput.py --model-dir outputs/my-run --texts 512
     python examples/benchmark/inference_throughput.py --also-sorted     # + batches of similar length
     python examples/benchmark/inference_throughput.py --output outputs/lab-7/throughput.csv
+    python examples/benchmark/inference_throughput.py --backends pytorch pytorch-int8 onnx onnx-int8   # Lab 11
 
 The texts are the first ``--texts`` posts of data/trail_status.csv, classified through the same pipeline the
 batch script and the service use (coursekit.inference). One warm-up batch runs first (it pays one-off costs),
@@ -13,7 +14,9 @@ other programs can only slow a run down, so the fastest is the closest to the ma
 and needs little padding. Prints a Markdown table; ``--output`` also writes a CSV
 (batch_size,texts_per_second,seconds,texts[,sorted_texts_per_second]). This is a measurement, not a test: the
 numbers depend on the CPU and on whatever else runs on it, so say which machine and how loaded it was when you
-quote them.
+quote them. ``--backends`` (Lab 11) measures the same texts with PyTorch float32, PyTorch dynamic int8
+(``torch.ao`` quantize_dynamic, as in Lab 9) and ONNX Runtime float32 / int8 (export the graphs first with
+examples/efficient/export_onnx.py), one after the other in one run, so their ratios are comparable.
 """
 
 from __future__ import annotations
@@ -27,8 +30,10 @@ from pathlib import Path
 from coursekit.data import as_text, read_table, require_columns
 from coursekit.errors import CourseError, friendly_errors
 from coursekit.fileio import atomic_writer, refuse_to_replace
-from coursekit.inference import DEFAULT_MAX_LENGTH, DEVICES, Classifier, load_classifier
+from coursekit.inference import BACKENDS, DEFAULT_MAX_LENGTH, DEVICES, Classifier, load_backend, load_classifier
 from coursekit.paths import TRAIL_STATUS_CSV, shown_path
+
+PYTORCH_INT8 = "pytorch-int8"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -47,6 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--max-length", type=int, default=DEFAULT_MAX_LENGTH)
     parser.add_argument("--device", choices=DEVICES, help="default: the best available")
     parser.add_argument("--also-sorted", action="store_true", help="also measure with the texts sorted by length")
+    parser.add_argument(
+        "--backends", nargs="+", choices=[*BACKENDS, PYTORCH_INT8], default=["pytorch"], help="what runs the model"
+    )
     parser.add_argument("--output", type=Path, help="also write the results as CSV")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing --output file")
     return parser
@@ -96,16 +104,31 @@ def measure(
     return row
 
 
+def load_for(model_dir: Path, backend: str, device: str | None, max_length: int) -> Classifier:
+    """The classifier of one backend; ``pytorch-int8`` is the PyTorch pipeline with int8 ``Linear`` layers."""
+    if backend != PYTORCH_INT8:
+        return load_backend(model_dir, backend, device=device, max_length=max_length)
+    from coursekit.lessons.quantization import quantize_dynamic_int8
+
+    classifier = load_classifier(model_dir, device="cpu", max_length=max_length)
+    classifier.pipeline.model = quantize_dynamic_int8(classifier.pipeline.model)[0]
+    return classifier
+
+
 def markdown_table(rows: list[dict[str, float]]) -> str:
-    """The results as a Markdown table, with the speed-up over the first batch size."""
+    """The results as a Markdown table, with the speed-up over the first row (and a column for several backends)."""
     also_sorted = "sorted_texts_per_second" in rows[0]
+    several = "backend" in rows[0]
     lines = [
-        "| batch size | texts/s | seconds | speed-up |" + (" texts/s sorted by length |" if also_sorted else ""),
-        "|---:|---:|---:|---:|" + ("---:|" if also_sorted else ""),
+        ("| backend " if several else "")
+        + "| batch size | texts/s | seconds | speed-up |"
+        + (" texts/s sorted by length |" if also_sorted else ""),
+        ("|---" if several else "") + "|---:|---:|---:|---:|" + ("---:|" if also_sorted else ""),
     ]
     for row in rows:
         lines.append(
-            f"| {row['batch_size']} | {row['texts_per_second']:.0f} | {row['seconds']:.2f} | "
+            (f"| {row['backend']} " if several else "")
+            + f"| {row['batch_size']} | {row['texts_per_second']:.0f} | {row['seconds']:.2f} | "
             f"{row['texts_per_second'] / rows[0]['texts_per_second']:.1f}x |"
             + (f" {row['sorted_texts_per_second']:.0f} |" if also_sorted else "")
         )
@@ -130,9 +153,13 @@ def main(argv: list[str] | None = None) -> int:
     from coursekit.trained_model import lab4_model_dir
 
     quiet_libraries()
-    classifier = load_classifier(args.model_dir or lab4_model_dir(), device=args.device, max_length=args.max_length)
-    classifier.predict(texts[: max(args.batch_sizes)], batch_size=max(args.batch_sizes))  # warm-up, not timed
-    rows = [measure(classifier, texts, size, args.also_sorted, args.repeats) for size in args.batch_sizes]
+    model_dir = args.model_dir or lab4_model_dir()
+    rows = []
+    for backend in args.backends:
+        classifier = load_for(model_dir, backend, args.device, args.max_length)
+        classifier.predict(texts[: max(args.batch_sizes)], batch_size=max(args.batch_sizes))  # warm-up, not timed
+        measured = [measure(classifier, texts, size, args.also_sorted, args.repeats) for size in args.batch_sizes]
+        rows += [{"backend": backend, **row} for row in measured] if len(args.backends) > 1 else measured
     count = torch.get_num_threads()
     threads = f", {count} thread{'' if count == 1 else 's'}" if classifier.device == "cpu" else ""
     print(

@@ -12,7 +12,8 @@ per line; texts such as ``123``, ``NaN`` or ``null`` are read as the texts they 
 ``--max-length``: at least 8 and at most what the model can read, 512 tokens for MiniLM) are checked before the
 model is loaded, so mistakes fail in a second. The output is written to a temporary name and renamed when it is
 complete, and an existing output is never replaced unless you pass ``--overwrite``. Works from any working
-directory.
+directory. ``--backend onnx`` or ``onnx-int8`` (Lab 11) runs the graph that examples/efficient/export_onnx.py
+wrote into the model folder with ONNX Runtime instead of PyTorch.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from coursekit.data import read_table, require_columns, require_texts
 from coursekit.errors import CourseError, friendly_errors
 from coursekit.fileio import atomic_writer, refuse_to_replace
 from coursekit.inference import (
+    BACKENDS,
     DEFAULT_BATCH_SIZE,
     DEFAULT_MAX_LENGTH,
     DEFAULT_THRESHOLD,
@@ -39,7 +41,7 @@ from coursekit.inference import (
     check_max_length,
     check_threshold,
     flat_record,
-    load_classifier,
+    load_backend,
 )
 from coursekit.models import require_model_dir
 from coursekit.paths import shown_path
@@ -75,6 +77,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-length", type=int, default=DEFAULT_MAX_LENGTH, help="longer texts are truncated (tokens)"
     )
     parser.add_argument("--device", choices=DEVICES, help="default: the best available (cuda, mps, cpu)")
+    parser.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        default="pytorch",
+        help="onnx/onnx-int8: the graph export_onnx.py wrote (Lab 11)",
+    )
     parser.add_argument("--overwrite", action="store_true", help="replace an existing --output file")
     return parser
 
@@ -156,13 +164,14 @@ def main(argv: list[str] | None = None) -> int:
     from coursekit.logs import quiet_libraries  # imports transformers: only once the inputs are known to be good
 
     quiet_libraries()
-    classifier = load_classifier(model_dir, device=args.device, max_length=args.max_length)
+    classifier = load_backend(model_dir, args.backend, device=args.device, max_length=args.max_length)
     predictions = classifier.predict(texts, batch_size=args.batch_size, threshold=args.threshold)
     write_records(args.output, records(predictions, ids), classifier.labels)
     counts = label_counts(predictions)
     none = [NO_LABELS] if classifier.multi_label else []
     shown = ", ".join(f"{label} {counts[label]}" for label in [*classifier.labels, *none, NEEDS_REVIEW])
-    print(f"{len(predictions)} texts on {classifier.device}: {shown} (threshold {args.threshold:g})")
+    runs_on = classifier.device if args.backend == "pytorch" else f"{classifier.device} ({args.backend})"
+    print(f"{len(predictions)} texts on {runs_on}: {shown} (threshold {args.threshold:g})")
     print(f"wrote {shown_path(args.output)}")
     return 0
 

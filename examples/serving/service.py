@@ -34,7 +34,7 @@ os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 from coursekit.errors import CourseError, friendly_errors
-from coursekit.inference import DEFAULT_THRESHOLD, DEVICES, check_threshold
+from coursekit.inference import BACKENDS, DEFAULT_THRESHOLD, DEVICES, check_threshold
 from coursekit.paths import shown_path
 from coursekit.serving import MODEL_DIR_ENV, create_app, find_model_dir
 
@@ -61,6 +61,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="default confidence threshold for 'needs review' (a request may set its own)",
     )
     parser.add_argument("--device", choices=DEVICES, help="default: the best available")
+    parser.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        default="pytorch",
+        help="onnx/onnx-int8: the graph export_onnx.py wrote (Lab 11)",
+    )
     parser.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     return parser
 
@@ -71,6 +77,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     model_dir = find_model_dir(args.model_dir)  # fails here, with a clear message, before anything is loaded
     check_threshold(args.threshold)
+    if args.backend != "pytorch":  # a missing export fails here, not inside uvicorn's start-up
+        from coursekit.onnx_runtime import onnx_path, require_graph
+
+        require_graph(onnx_path(model_dir, args.backend))
     if not 0 < args.port < 65536:
         raise CourseError(f"--port must be between 1 and 65535, got {args.port}.")
 
@@ -81,7 +91,10 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
     uvicorn.run(
-        create_app(model_dir, args.threshold, args.device), host=args.host, port=args.port, log_level=args.log_level
+        create_app(model_dir, args.threshold, args.device, args.backend),
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
     )
     return 0
 
