@@ -214,8 +214,13 @@ def read_json_file(path: Path) -> dict[str, Any]:
 
 
 def is_multi_label(model_dir: Path) -> bool:
-    """True when the model in ``model_dir`` was trained multi-label (its config says so; pipeline reads it too)."""
-    return read_json_file(Path(model_dir) / "config.json").get("problem_type") == MULTI_LABEL
+    """True when the model in ``model_dir`` was trained multi-label (its config says so; pipeline reads it too).
+
+    A one-logit sigmoid head (``head="sigmoid"``, the tweet project) is trained with the same problem type and loss,
+    but it answers one question between two labels (``binary_label_names``): that is not a multi-label run.
+    """
+    config = read_json_file(Path(model_dir) / "config.json")
+    return config.get("problem_type") == MULTI_LABEL and not config.get("binary_label_names")
 
 
 class Classifier:

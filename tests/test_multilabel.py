@@ -412,3 +412,16 @@ def test_lab4_script_reports_a_multilabel_run(multi_dir, capsys):
     assert f"exact match {test['exact_match']:.3f}" in out and "thresholds tuned on validation" in out
     options = script.build_parser().parse_args(["--label-columns", "Blankets_Creek", "Rope_Mill"])
     assert TrainConfig(**vars(options)).label_columns == ["Blankets_Creek", "Rope_Mill"]
+
+
+def test_a_one_logit_sigmoid_head_is_not_a_multi_label_run(tmp_path: Path) -> None:
+    """The tweet project's sigmoid head shares the multi-label problem type but decides between two labels."""
+    from coursekit.inference import is_multi_label
+
+    (tmp_path / "config.json").write_text('{"problem_type": "multi_label_classification"}', encoding="utf-8")
+    assert is_multi_label(tmp_path)
+    (tmp_path / "config.json").write_text(
+        '{"problem_type": "multi_label_classification", "binary_label_names": ["negative", "positive"]}',
+        encoding="utf-8",
+    )
+    assert not is_multi_label(tmp_path)
