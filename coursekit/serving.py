@@ -228,6 +228,7 @@ def create_app(
     model_dir: str | Path | None = None,
     threshold: float | None = DEFAULT_THRESHOLD,
     device: str | None = None,
+    *,  # the later options by name only: a positional backend once landed in prediction_log
     prediction_log: RotatingLog | None = None,
     backend: str = "pytorch",
 ) -> FastAPI:

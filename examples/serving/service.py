@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
     uvicorn.run(
-        create_app(model_dir, args.threshold, args.device, args.backend),
+        create_app(model_dir, args.threshold, args.device, backend=args.backend),
         host=args.host,
         port=args.port,
         log_level=args.log_level,
