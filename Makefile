@@ -56,20 +56,21 @@ publish: install
 quantize: install
 	$(PY) examples/publishing/quantize_model.py outputs/blankets_creek-minilm-l6 --threads 1
 
-# The tests, then the notebooks and solutions, each on two workers (pytest-xdist; a file stays on one worker, so a
-# notebook runs top to bottom in one kernel), one thread per process: two workers share the two cores, and two
-# threads each would oversubscribe them (measured: a notebook under load took 95 s with 2 threads, 14 s with 1).
-# Shared training runs are locked and cached (coursekit.run_cache), so a solution that needs its notebook's run
-# waits for it or reuses it. Every part always runs; the command fails if one failed, or if handin/ changed.
-# The tests that need the optional 405 MB MPNet model (marked `large`; no notebook needs it) run in make test-large.
+# The tests, the notebooks and the solutions in one pytest session on two workers (pytest-xdist; a file stays on one
+# worker, so a notebook runs top to bottom in one kernel; one session, so neither worker idles between the tests and
+# the notebooks), one thread per process: two workers share the two cores, and two threads each would oversubscribe
+# them (measured: a notebook under load took 95 s with 2 threads, 14 s with 1). Shared training runs are locked and
+# cached (coursekit.run_cache), so a notebook, its solution and the tests train each run once: whoever needs it
+# first trains it, the others wait for it or reuse it. The command fails if a test or notebook failed, or if
+# handin/ changed. The tests that need the optional 405 MB MPNet model (marked `large`; no notebook needs it) run
+# in make test-large.
 test: install browser
 	$(PY) tests/handin_guard.py snapshot
-	OMP_NUM_THREADS=1 $(PY) -m pytest tests -m "not large" -n 2 --dist loadfile -p no:cacheprovider --durations=10; \
-	tests=$$?; \
-	OMP_NUM_THREADS=1 $(PY) -m pytest notebooks solutions -n 2 --dist loadfile --nbval-lax --nbval-current-env \
-		--nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider --durations=10; notebooks=$$?; \
+	OMP_NUM_THREADS=1 $(PY) -m pytest notebooks solutions tests -m "not large" -n 2 --dist loadfile --nbval-lax \
+		--nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider --durations=15; \
+	status=$$?; \
 	$(PY) tests/handin_guard.py verify; handin=$$?; \
-	test $$tests -eq 0 -a $$notebooks -eq 0 -a $$handin -eq 0
+	test $$status -eq 0 -a $$handin -eq 0
 
 # Style and types: ruff (lint + format, line length 119) on all Python files, mypy on the coursekit package.
 lint: install
