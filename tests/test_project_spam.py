@@ -245,8 +245,9 @@ def test_lab_text_quotes_committed_transcripts():
         assert (PROJECT_ROOT / "labs" / "transcripts" / f"{name}.txt").is_file()
 
 
-def test_challenge_cli_makes_the_spam_files_and_refuses_a_roster(tmp_path, capsys):
+def test_challenge_cli_makes_the_spam_files_and_a_variant_per_student(tmp_path, capsys):
     from coursekit.grading import challenge
+    from coursekit.grading.checks import load_answers, load_spec
 
     assert (
         challenge.main(["make", "--lab", "project-sms-spam", "--seed", "5", "--rows", "20", "--out", str(tmp_path)])
@@ -256,8 +257,14 @@ def test_challenge_cli_makes_the_spam_files_and_refuses_a_roster(tmp_path, capsy
     answers = read_rows(tmp_path / "answers.csv")
     assert [r["id"] for r in answers] == [r["id"] for r in read_rows(tmp_path / "messages.csv")]
     assert {r["label"] for r in answers} <= {"HAM", "SPAM"}
-    roster = write(tmp_path, "roster.csv", "student\nana\n")
-    args = ["make", "--lab", "project-sms-spam", "--seed", "5", "--roster", roster, "--out", str(tmp_path / "r")]
-    with pytest.raises(SystemExit) as exit_info:
-        challenge.main(args)
-    assert exit_info.value.code == 2 and "leave out --roster" in capsys.readouterr().err
+    roster = write(tmp_path, "roster.csv", "student\nana\nben\n")
+    out = tmp_path / "r"
+    args = ["make", "--lab", "project-sms-spam", "--seed", "5", "--rows", "20", "--roster", roster, "--out", str(out)]
+    assert challenge.main(args) == 0
+    variants = {s: read_rows(out / "students" / s / "messages.csv") for s in ("ana", "ben")}
+    keyed = read_rows(out / "answers.csv")
+    for student, rows in variants.items():  # each student's ids and only theirs are in the answers
+        assert [r["id"] for r in rows] == [r["id"] for r in keyed if r["student"] == student] and len(rows) == 20
+    assert not {r["id"] for r in variants["ana"]} & {r["id"] for r in variants["ben"]}
+    assert [r["message"] for r in variants["ana"]] != [r["message"] for r in variants["ben"]]
+    load_answers(out / "answers.csv", load_spec("project-sms-spam"))  # the grader reads the per-student answers

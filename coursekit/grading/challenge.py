@@ -22,7 +22,8 @@ data/generate_tweets.py, none a near-duplicate of a tweet in data/tweets/; DIR/a
 negative/positive). ``--roster`` works the same way.
 SMS spam project: DIR/messages.csv (``id,message``) holds fresh messages from data/generate_sms_spam.py, none a
 near-duplicate of data/sms_spam.csv, 20 % spam; DIR/answers.csv (``id,label``, HAM/SPAM) stays with the instructor
-(data/challenges/project-sms-spam/messages.csv was made with the public seed 2026).
+(data/challenges/project-sms-spam/messages.csv was made with the public seed 2026). With ``--roster``:
+DIR/students/<student>/messages.csv per student and one DIR/answers.csv (``student,id,label``).
 
 Existing files are never replaced without ``--overwrite``; every file is written atomically.
 """
@@ -53,7 +54,7 @@ DEFAULT_ROWS = 150
 NEAR_DUPLICATE = 0.8
 LABEL_COLUMN = "Blankets_Creek"
 TWEETS_PROJECT = "project-tweet-sentiment"
-CHALLENGE_LABS: tuple[int | str, ...] = (4, TWEETS_PROJECT)
+CHALLENGE_LABS: tuple[int | str, ...] = (4, TWEETS_PROJECT, SMS_SPAM_PROJECT)
 TWEET_GENERATOR = DATA_DIR / "generate_tweets.py"
 ROSTER_COLUMN = "student"
 MAX_STUDENT_ID = 100  # characters; a student id becomes a folder name
@@ -187,7 +188,9 @@ def load_module(path: Path, needed: tuple[str, ...]) -> ModuleType:
     return module
 
 
-def sms_spam_rows(seed: int, rows: int, training_csv: Path = SMS_SPAM_CSV) -> list[tuple[str, str, str]]:
+def sms_spam_rows(
+    seed: int, rows: int, training_csv: Path = SMS_SPAM_CSV, id_prefix: str = "m"
+) -> list[tuple[str, str, str]]:
     """``rows`` (id, message, HAM/SPAM) triples of new messages, none a near-duplicate of a training message or of
     another challenge message (word Jaccard ≥ 0.8), about :data:`SMS_SPAM_SHARE` of them spam."""
     if rows < 1:
@@ -207,7 +210,7 @@ def sms_spam_rows(seed: int, rows: int, training_csv: Path = SMS_SPAM_CSV) -> li
     else:
         raise CourseError(f"could only find {len(kept)} messages unlike the training data; ask for fewer --rows.")
     width = max(3, len(str(rows)))
-    return [(f"m{i:0{width}d}", message, label) for i, (message, label) in enumerate(kept, start=1)]
+    return [(f"{id_prefix}{i:0{width}d}", message, label) for i, (message, label) in enumerate(kept, start=1)]
 
 
 def make_sms_spam(seed: int, out: Path, rows: int, overwrite: bool) -> tuple[Path, Path]:
@@ -293,9 +296,7 @@ def make(
     """Write ``out/posts.csv`` (or ``out/students/<id>/posts.csv`` per roster student) and ``out/answers.csv``;
     return the posts path (the students folder with a roster) and the answers path."""
     lab = int(lab) if str(lab).isdigit() else lab
-    if lab == SMS_SPAM_PROJECT:
-        if roster is not None:
-            raise CourseError(f"{SMS_SPAM_PROJECT} has one set of messages for the class; leave out --roster.")
+    if lab == SMS_SPAM_PROJECT and roster is None:
         return make_sms_spam(seed, out, rows, overwrite)
     if lab not in CHALLENGE_LABS:
         raise CourseError(
@@ -323,10 +324,15 @@ def make(
         answer_rows = []
         for student in students:
             student_seed, prefix = variant(seed, student)
-            triples = (tweet_rows if lab == TWEETS_PROJECT else lab4_rows)(
-                student_seed, rows, training_csv, prefix, loaded
-            )
-            write_csv(staging / student / "posts.csv", ["id", "text"], [(i, text) for i, text, _ in triples])
+            if lab == SMS_SPAM_PROJECT:  # the spam project hands out messages.csv (id,message)
+                triples = sms_spam_rows(student_seed, rows, id_prefix=prefix)
+                name, header = "messages.csv", ["id", "message"]
+            else:
+                triples = (tweet_rows if lab == TWEETS_PROJECT else lab4_rows)(
+                    student_seed, rows, training_csv, prefix, loaded
+                )
+                name, header = "posts.csv", ["id", "text"]
+            write_csv(staging / student / name, header, [(i, text) for i, text, _ in triples])
             answer_rows += [(student, i, label) for i, _, label in triples]
         write_csv(answers, [ROSTER_COLUMN, "id", "label"], answer_rows)
         swap_in_dir(staging, folder)
