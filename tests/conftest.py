@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
+from helpers import BROWSER_PROGRAMS, CHROME_ARGS, PAGE_TIMEOUT
 
 from coursekit.trained_model import lab4_model_dir
 
@@ -30,3 +32,26 @@ def trained_model_dir(tmp_path_factory) -> Path:
     copy = tmp_path_factory.mktemp("models") / "trail-minilm"
     shutil.copytree(lab4_model_dir(), copy)
     return copy
+
+
+@pytest.fixture
+def browser():
+    """Headless Chromium driven by the system chromedriver (selenium never downloads a driver)."""
+    chromium, chromedriver = (shutil.which(program) for program in BROWSER_PROGRAMS)
+    if not (chromium and chromedriver):
+        reason = "chromium and chromedriver are needed for the browser test; `make browser` installs them"
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason} (CI must run the browser test)")
+        pytest.skip(reason)
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for argument in CHROME_ARGS:
+        options.add_argument(argument)
+    # An explicit driver path: selenium then never runs Selenium Manager (which would try to download one).
+    driver = webdriver.Chrome(service=Service(executable_path=chromedriver), options=options)
+    driver.set_page_load_timeout(PAGE_TIMEOUT)
+    yield driver
+    driver.quit()

@@ -140,3 +140,20 @@ def running_server(
         yield url
     finally:
         stop(process)
+
+
+# --- Headless Chromium (the browser tests of Lab 8 and the feedback project; fixture `browser` in conftest.py) ---
+
+PAGE_TIMEOUT = 120  # seconds for the browser to show the page (the server loads the model first)
+# What `make browser` installs (Debian's chromium and chromium-driver: /usr/bin/chromium, /usr/bin/chromedriver).
+BROWSER_PROGRAMS = ("chromium", "chromedriver")
+CHROME_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--window-size=1280,1000",
+]

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from helpers import free_port, import_script, running_server
+from helpers import PAGE_TIMEOUT, free_port, import_script, running_server
 from streamlit.testing.v1 import AppTest
-from test_lab8_app import BROWSER_PROGRAMS, CHROME_ARGS, OPEN_POST, PAGE_TIMEOUT, START_DEADLINE
+from test_lab8_app import OPEN_POST, START_DEADLINE
 
 from coursekit.app_card import write_app_card
 from coursekit.feedback_log import RotatingLog, read_jsonl
@@ -233,28 +233,6 @@ def test_feedback_loop_from_the_app_to_a_new_registry_version(monkeypatch, tmp_p
 # ------------------------------------------------------------------------------------------------
 # Two models in a real browser: the screenshots of the lab
 # ------------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def browser():
-    """Headless Chromium (see tests/test_lab8_app.py)."""
-    chromium, chromedriver = (shutil.which(program) for program in BROWSER_PROGRAMS)
-    if not (chromium and chromedriver):
-        reason = "chromium and chromedriver are needed for the browser test; `make browser` installs them"
-        if os.environ.get("CI"):
-            pytest.fail(f"{reason} (CI must run the browser test)")
-        pytest.skip(reason)
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for argument in CHROME_ARGS:
-        options.add_argument(argument)
-    driver = webdriver.Chrome(service=Service(executable_path=chromedriver), options=options)
-    driver.set_page_load_timeout(PAGE_TIMEOUT)
-    yield driver
-    driver.quit()
 
 
 def screenshot_app(browser, model_dir: Path, tmp_path: Path, example: str, picture: str) -> str:

@@ -9,9 +9,7 @@ loaded once per process (``st.cache_resource``), so the AppTest runs after the f
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import subprocess
 import sys
 import tomllib
@@ -19,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from helpers import free_port, import_script, running_server
+from helpers import PAGE_TIMEOUT, free_port, import_script, running_server
 from streamlit.testing.v1 import AppTest
 
 from coursekit.errors import CourseError
@@ -32,21 +30,8 @@ LABELS = ["closed", "open"]
 # The first AppTest run imports torch and loads the model; AppTest's default of 3 s is far too short.
 RUN_TIMEOUT = 120
 START_DEADLINE = 120  # seconds for `streamlit run` to answer /_stcore/health
-PAGE_TIMEOUT = 120  # seconds for the browser to show the page (the server loads the model first)
 OPEN_POST = "Weekend update: Trails are open and a little dusty! Have fun out there."
 CLOSED_POST = "Trail report: Blankets Creek is closed today, the trails are too wet. Next check tomorrow at 8."
-# What `make browser` installs (Debian's chromium and chromium-driver: /usr/bin/chromium, /usr/bin/chromedriver).
-BROWSER_PROGRAMS = ("chromium", "chromedriver")
-CHROME_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--window-size=1280,1000",
-]
 
 
 def write_run(folder: Path, id2label: dict | None = None, accuracy: float | None = 0.9, metrics: bool = True) -> Path:
@@ -402,29 +387,6 @@ def test_app_refuses_a_too_large_upload_with_the_limit(app, app_upload_limit):
 # ------------------------------------------------------------------------------------------------
 # The real app in headless Chromium
 # ------------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def browser():
-    """Headless Chromium driven by the system chromedriver (selenium never downloads a driver)."""
-    chromium, chromedriver = (shutil.which(program) for program in BROWSER_PROGRAMS)
-    if not (chromium and chromedriver):
-        reason = "chromium and chromedriver are needed for the browser test; `make browser` installs them"
-        if os.environ.get("CI"):
-            pytest.fail(f"{reason} (CI must run the browser test)")
-        pytest.skip(reason)
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for argument in CHROME_ARGS:
-        options.add_argument(argument)
-    # An explicit driver path: selenium then never runs Selenium Manager (which would try to download one).
-    driver = webdriver.Chrome(service=Service(executable_path=chromedriver), options=options)
-    driver.set_page_load_timeout(PAGE_TIMEOUT)
-    yield driver
-    driver.quit()
 
 
 @pytest.fixture
