@@ -63,10 +63,11 @@ quantize: install
 # cached (coursekit.run_cache), so a notebook, its solution and the tests train each run once: whoever needs it
 # first trains it, the others wait for it or reuse it. The command fails if a test or notebook failed, or if
 # handin/ changed. The tests that need the optional 405 MB MPNet model (marked `large`; no notebook needs it) run
-# in make test-large.
+# in make test-large. Files run longest first (conftest.py, tests/durations.json; --no-loadscope-reorder keeps that
+# order), so both workers finish together; COURSE_RECORD_DURATIONS=1 make test measures the files again.
 test: install browser
 	$(PY) tests/handin_guard.py snapshot
-	OMP_NUM_THREADS=1 $(PY) -m pytest notebooks solutions tests -m "not large" -n 2 --dist loadfile --nbval-lax \
+	OMP_NUM_THREADS=1 $(PY) -m pytest notebooks solutions tests -m "not large" -n 2 --dist loadfile --no-loadscope-reorder --nbval-lax \
 		--nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider --durations=15; \
 	status=$$?; \
 	$(PY) tests/handin_guard.py verify; handin=$$?; \

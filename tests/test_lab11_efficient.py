@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -29,7 +30,7 @@ from coursekit.lessons.efficient import (
     with_lora,
 )
 from coursekit.lessons.onnx_export import logits_parity
-from coursekit.onnx_runtime import onnx_path, softmax
+from coursekit.onnx_runtime import OnnxPipeline, onnx_path, pad_batch, scoring_function, sigmoid, softmax
 
 LORA = "examples/efficient/lora_sweep.py"
 SEARCH = "examples/efficient/search.py"
@@ -120,6 +121,60 @@ def test_softmax_matches_torch():
 
     logits = np.asarray([[2.0, -1.0], [0.3, 0.3]], dtype=np.float32)
     assert np.allclose(softmax(logits), torch.softmax(torch.from_numpy(logits), -1).numpy(), atol=1e-7)
+
+
+class LengthSession:
+    """Stands in for an ONNX Runtime session: logits (real tokens, padded tokens) per row, and every batch seen."""
+
+    def __init__(self) -> None:
+        self.widths: list[int] = []
+
+    def get_inputs(self):
+        return [SimpleNamespace(name=name) for name in ("input_ids", "attention_mask", "token_type_ids")]
+
+    def run(self, outputs, feed):
+        assert outputs == ["logits"] and all(v.dtype == np.int64 for v in feed.values())
+        self.widths.append(feed["input_ids"].shape[1])
+        mask = feed["attention_mask"]
+        return [np.stack([mask.sum(1), (1 - mask).sum(1)], axis=1).astype(np.float32)]
+
+
+@pytest.fixture(scope="module")
+def tokenizer():
+    from transformers import AutoTokenizer
+
+    from coursekit.models import resolve_model
+
+    return AutoTokenizer.from_pretrained(resolve_model("minilm-l6").path)
+
+
+def test_onnx_pipeline_batches_by_length_and_answers_in_the_texts_order(tokenizer):
+    config = SimpleNamespace(id2label={0: "real", 1: "padding"}, num_labels=2, problem_type=None)
+    session = LengthSession()
+    texts = ["short", "a much longer post about the trails " * 3, "mid length post here", "ok", "x " * 40]
+    answers = OnnxPipeline(session, tokenizer, config, max_length=128)(texts, batch_size=2)
+    lengths = [len(tokenizer(text)["input_ids"]) for text in texts]
+    order = sorted(range(len(texts)), key=lengths.__getitem__)
+    batches = [order[i : i + 2] for i in range(0, len(order), 2)]
+    widths = [max(lengths[i] for i in batch) for batch in batches]
+    assert session.widths == widths  # shortest first, each batch as wide as its own longest text
+    width_of = {i: width for batch, width in zip(batches, widths) for i in batch}
+    for i, answer in enumerate(answers):  # answer i belongs to text i: its real and padded token counts match
+        expected = softmax(np.array([[lengths[i], width_of[i] - lengths[i]]], dtype=np.float32))[0]
+        assert {a["label"]: a["score"] for a in answer} == pytest.approx({"real": expected[0], "padding": expected[1]})
+
+
+def test_pad_batch_pads_on_the_right():
+    assert pad_batch([[1, 2, 3], [4]], 0).tolist() == [[1, 2, 3], [4, 0, 0]]
+
+
+def test_onnx_scores_follow_the_pipeline_rule():
+    two = SimpleNamespace(num_labels=2, problem_type=None)
+    one = SimpleNamespace(num_labels=1, problem_type=None)
+    multi = SimpleNamespace(num_labels=2, problem_type="multi_label_classification")
+    assert scoring_function(two) is softmax
+    assert scoring_function(one) is sigmoid and scoring_function(multi) is sigmoid
+    assert sigmoid(np.array([[0.0, 2.0]]))[0].tolist() == pytest.approx([0.5, 1 / (1 + np.exp(-2))])
 
 
 @pytest.mark.parametrize(

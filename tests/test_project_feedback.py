@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from helpers import import_script, run_script
+from helpers import import_script, run_main, run_script
 
 from coursekit.app_card import APP_CARD_FILE, AppCard, read_app_card, write_app_card
 from coursekit.errors import CourseError
@@ -361,7 +361,7 @@ def test_scripts_run_as_subprocesses(tmp_path):
     assert trained.returncode == 0, trained.stderr
     assert "published as product-feedback v1" in trained.stdout
     assert fp.production_version(fp.REGISTRY_NAME, tmp_path / "registry") == "v1"
-    again = run_script("examples/feedback/train.py", "--registry", registry, "--skip-baselines", cwd=tmp_path)
+    again = run_main("examples/feedback/train.py", "--registry", registry, "--skip-baselines", cwd=tmp_path)
     assert "already published as product-feedback v1" in again.stdout  # a version is never made twice
 
     RotatingLog(tmp_path / "log.jsonl").append(logged("the app crashes on my ebike", "bug", 0.95))

@@ -16,7 +16,9 @@ and needs little padding. Prints a Markdown table; ``--output`` also writes a CS
 numbers depend on the CPU and on whatever else runs on it, so say which machine and how loaded it was when you
 quote them. ``--backends`` (Lab 11) measures the same texts with PyTorch float32, PyTorch dynamic int8
 (``torch.ao`` quantize_dynamic, as in Lab 9) and ONNX Runtime float32 / int8 (export the graphs first with
-examples/efficient/export_onnx.py), one after the other in one run, so their ratios are comparable.
+examples/efficient/export_onnx.py), one after the other in one run, so their ratios are comparable. The ONNX
+pipeline batches each call's texts by length itself (coursekit.onnx_runtime), so for its rows both columns
+measure length-sorted batches.
 """
 
 from __future__ import annotations
