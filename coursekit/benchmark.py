@@ -221,6 +221,20 @@ def measure_inference(
     return Throughput(items=items, tokens=tokens, seconds=seconds)
 
 
+def measure_session(session, batches: Sequence[dict[str, torch.Tensor]]) -> Throughput:
+    """:func:`measure_inference` for an ONNX Runtime session (Lab 11's graphs): the same batches, as int64 arrays."""
+    names = [node.name for node in session.get_inputs()]
+    feeds = [{name: batch[name].numpy().astype("int64") for name in names} for batch in batches]
+    session.run(["logits"], feeds[0])  # warm-up
+    started = time.perf_counter()
+    for feed in feeds:
+        session.run(["logits"], feed)
+    seconds = time.perf_counter() - started
+    items = sum(len(batch["input_ids"]) for batch in batches)
+    tokens = int(sum(batch["attention_mask"].sum() for batch in batches))
+    return Throughput(items=items, tokens=tokens, seconds=seconds)
+
+
 def format_markdown_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     """A Markdown table: a column holding any number is right-aligned, others left-aligned."""
     if any(len(row) != len(header) for row in rows):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from types import SimpleNamespace
 
 import pytest
 import torch
@@ -20,10 +21,12 @@ from coursekit.benchmark import (
     inference_flops,
     matmul_flops,
     measure_inference,
+    measure_session,
     non_embedding_parameters,
     peak_matmul_gflops,
     training_flops,
 )
+from coursekit.paths import PROJECT_ROOT
 
 
 def tiny_bert() -> BertForSequenceClassification:
@@ -80,6 +83,31 @@ def test_inference_counts_texts_and_real_tokens_only():
     assert measured.items == 6 and measured.tokens == 15  # padding (the zeros) is not counted
     assert measured.tokens_per_item == pytest.approx(2.5) and measured.per_second > 0
     assert not model.training
+
+
+class RecordingSession:
+    """Stands in for an ONNX Runtime session: records the feeds it is given."""
+
+    def __init__(self) -> None:
+        self.feeds: list[dict] = []
+
+    def get_inputs(self):
+        return [SimpleNamespace(name="input_ids"), SimpleNamespace(name="attention_mask")]
+
+    def run(self, outputs, feed):
+        self.feeds.append(feed)
+        return [feed["input_ids"][:, :2].astype("float32")]
+
+
+def test_onnx_session_gets_int64_arrays_and_counts_like_pytorch():
+    mask = torch.tensor([[1, 1, 1, 0], [1, 1, 0, 0]])
+    batch = {"input_ids": torch.tensor([[2, 5, 3, 0], [2, 3, 0, 0]]), "attention_mask": mask, "token_type_ids": mask}
+    session = RecordingSession()
+    measured = measure_session(session, [batch, batch, batch])
+    assert len(session.feeds) == 4  # one warm-up, then every batch
+    assert all(set(feed) == {"input_ids", "attention_mask"} for feed in session.feeds)  # only the graph's inputs
+    assert all(array.dtype.name == "int64" for feed in session.feeds for array in feed.values())
+    assert measured.items == 6 and measured.tokens == 15
 
 
 def test_throughput_rates():
@@ -148,14 +176,17 @@ def test_bench_runs_end_to_end_with_tiny_settings(tmp_path):
         assert 5 < course["tokens/text"] <= 96  # real tokens of trail posts, truncated at 96
         assert course["× naive"] > 1
         assert course["% of peak"] == pytest.approx(100 * course["GFLOP/s"] / saved["peaks"][precision])
-    backends = {(row[1], row[2]) for row in saved["rows"] if row[0].startswith("inference")}
+    backends = {(row[1], row[2]) for row in saved["rows"] if row[0].startswith("inference, PyTorch")}
     assert backends == {(p, b) for p in [*precisions, "int8"] for b in (1, 4)}
+    onnx = {(row[1], row[2]): row[3] for row in saved["rows"] if row[0].startswith("inference, ONNX Runtime")}
+    assert set(onnx) == {(p, b) for p in ("fp32", "int8") for b in (1, 4)} and min(onnx.values()) > 0
+    assert saved["runs"]["infer-onnx-int8-4"]["items"] == 8  # every text, in batches of 4
     run = saved["runs"]["train-course-fp32"]
     expected = 6 * run["parameters"] * run["tokens"] / run["seconds"] / 1e9
     assert math.isclose(rows["training, course (dynamic padding)", "fp32", 2]["GFLOP/s"], expected)
     table = (tmp_path / "out" / "bench.md").read_text()
     assert table == result.stdout[result.stdout.index("| row |") :].rstrip("\n") + "\n"
-    assert "load average" in table and "ONNX Runtime is not installed" in table
+    assert "load average" in table and "ONNX Runtime rows: the graphs of Lab 11" in table
 
 
 def precision_run(precision: str, correct: int, loss: float, seconds: float, seed: int = 42) -> dict:
@@ -211,3 +242,11 @@ def test_precision_comparison_runs_both_precisions(tmp_path):
         assert run["test_size"] == 135 and run["ci95"][0] <= run["test_accuracy"] <= run["ci95"][1]
         assert run["seconds_per_epoch"] > 0 and run["test_loss"] > 0
     assert saved["verdicts"][0]["seed"] == 3 and "| 3 | bf16 |" in result.stdout
+
+
+def test_readme_quotes_the_committed_bench_table():
+    """The README's speed table is the table `make bench` wrote (examples/benchmark/results/bench.md), row for row."""
+    committed = (PROJECT_ROOT / "examples" / "benchmark" / "results" / "bench.md").read_text(encoding="utf-8")
+    table = "\n".join(line for line in committed.splitlines() if line.startswith("|"))
+    assert table.count("\n") > 10 and "inference, ONNX Runtime dynamic | int8 | 32" in table
+    assert table in (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")

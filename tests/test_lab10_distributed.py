@@ -7,16 +7,26 @@ import importlib.util
 import json
 import subprocess
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import torch
 from accelerate.commands.config.config_args import load_config_from_file
 from accelerate.commands.launch import _validate_launch_command, launch_command_parser
 from accelerate.utils.launch import prepare_multi_gpu_env
+from helpers import run_main, run_script
 from transformers import BertConfig, BertForSequenceClassification
 
 from coursekit.errors import CourseError
-from coursekit.lessons.scaling import GB, checkpointing_comparison, memory_table, training_memory
+from coursekit.lessons.scaling import (
+    GB,
+    checkpointing_comparison,
+    encoder_layers,
+    memory_table,
+    peak_rss_growth,
+    set_checkpointing,
+    training_memory,
+)
 from coursekit.paths import PROJECT_ROOT
 
 DISTRIBUTED = PROJECT_ROOT / "examples" / "distributed"
@@ -134,3 +144,75 @@ def test_gradient_checkpointing_keeps_fewer_activations():
     without, with_ = table.loc[False, "activations MB"], table.loc[True, "activations MB"]
     assert with_ < without / 3
     assert not model.is_activation_checkpointing  # left as it was found
+
+
+class AllocatingModel(torch.nn.Module):
+    """Stands in for a model: its forward pass keeps a 100 MB tensor for the backward pass."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.weight = torch.nn.Parameter(torch.ones(1))
+
+    def forward(self, **batch):
+        big = torch.ones(25_000_000)  # 100 MB of float32, written, so the pages are resident
+        return SimpleNamespace(loss=(big * self.weight).sum())
+
+
+def test_peak_rss_growth_sees_the_memory_a_step_holds():
+    assert peak_rss_growth(AllocatingModel(), {}) > 80e6
+
+
+CHECKPOINTING = "examples/training/checkpointing.py"
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--max-length", "4"], "--max-length must be between 8 and 512"),
+        (["--steps", "0"], "--batch-size and --steps must be at least 1"),
+        (["--model", "no/such/dir"], "no/such/dir"),
+    ],
+)
+def test_checkpointing_script_refuses_bad_settings(tmp_path, args, message):
+    done = run_main(CHECKPOINTING, *args, cwd=tmp_path)
+    assert done.returncode == 2 and done.stderr.startswith("error:") and message in done.stderr
+
+
+@pytest.mark.slow
+def test_checkpointing_script_prints_both_settings(tmp_path):
+    done = run_script(CHECKPOINTING, "--batch-size", "2", "--max-length", "16", "--steps", "1", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "minilm-l6: 22.7M parameters, 6 layers; batch 2 x 16 tokens" in done.stdout
+    header, off, on = done.stdout.splitlines()[1], done.stdout.splitlines()[3], done.stdout.splitlines()[4]
+    assert header.split() == ["activations", "MB", "peak", "RSS", "growth", "MB", "seconds", "per", "step"]
+    assert off.split()[0] == "False" and on.split()[0] == "True"
+    assert float(on.split()[1]) < float(off.split()[1]) / 3  # activations kept for backward
+
+
+@pytest.mark.slow
+@pytest.mark.large
+def test_checkpointing_on_mpnet_keeps_a_fraction_of_the_activations(tmp_path):
+    done = run_main(CHECKPOINTING, "--model", "mpnet", "--max-length", "128", "--steps", "1", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    off, on = (line.split() for line in done.stdout.splitlines()[3:5])
+    assert float(on[1]) < float(off[1]) / 5 and float(on[2]) < float(off[2])  # saved bytes and RSS both fall
+
+
+def test_checkpointing_falls_back_to_wrapping_each_layer_where_transformers_has_no_switch():
+    """MPNet has no gradient-checkpointing switch in transformers 5: each layer is wrapped in torch's checkpoint."""
+    from transformers import MPNetConfig, MPNetForSequenceClassification
+
+    torch.manual_seed(0)
+    config = MPNetConfig(
+        vocab_size=100, hidden_size=32, num_hidden_layers=4, num_attention_heads=2, intermediate_size=64
+    )
+    model = MPNetForSequenceClassification(config)
+    assert not model.supports_gradient_checkpointing
+    batch = {"input_ids": torch.randint(3, 100, (4, 24)), "labels": torch.tensor([0, 1, 0, 1])}
+    table = checkpointing_comparison(model, batch, steps=1)
+    assert table.loc[True, "activations MB"] < table.loc[False, "activations MB"] / 3
+    assert not any("forward" in vars(layer) for layer in encoder_layers(model))  # unwrapped again
+    set_checkpointing(model, True)
+    assert all("forward" in vars(layer) for layer in encoder_layers(model))
+    with pytest.raises(CourseError, match="no encoder.layer"):
+        encoder_layers(torch.nn.Linear(2, 2))

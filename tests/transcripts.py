@@ -299,8 +299,13 @@ TRANSCRIPT_STEPS: dict[str, list[Step | tuple[tuple[str, ...], dict[str, str]]]]
         (
             ("examples/training/train_loop.py", "--output", "outputs/lab-10/loop", "--overwrite"),
             {"OMP_NUM_THREADS": "1"},
-        )
+        ),
+        (  # the same run in bf16 autocast, one after the other on an idle machine: the precision comparison
+            ("examples/training/train_loop.py", "--output", "outputs/lab-10/loop-bf16", "--overwrite"),
+            {"OMP_NUM_THREADS": "1", "COURSE_PRECISION": "bf16"},
+        ),
     ],
+    "lab-10-checkpointing": [("examples/training/checkpointing.py", "--model", "mpnet", "--max-length", "128")],
     **{
         f"lab-11-lora-r{rank}": [
             (
@@ -348,6 +353,11 @@ TRANSCRIPT_STEPS: dict[str, list[Step | tuple[tuple[str, ...], dict[str, str]]]]
 }
 
 
+# Variables a student sets on the command line for the lab's exercise (thread counts and the offline Hub are the
+# recording machine's business, not the exercise's): written before "python" in the transcript.
+SHOWN_VARIABLES = ("COURSE_PRECISION",)
+
+
 def run_step(args: tuple[str, ...], extra_env: dict[str, str]) -> str:
     """Run one command as a student would from the project root; return the ``$ python ...`` line and its output."""
     env = {**os.environ, "TRANSFORMERS_VERBOSITY": "error", "TQDM_DISABLE": "1", **extra_env}
@@ -355,14 +365,15 @@ def run_step(args: tuple[str, ...], extra_env: dict[str, str]) -> str:
     done = subprocess.run(
         [sys.executable, *args], cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
-    return f"$ python {shlex.join(args)}\n{done.stdout}"
+    shown = "".join(f"{key}={extra_env[key]} " for key in SHOWN_VARIABLES if extra_env.get(key))
+    return f"$ {shown}python {shlex.join(args)}\n{done.stdout}"
 
 
 def without_progress_bars(output: str) -> str:
     """Drop progress bars (tqdm lines, their cursor-up codes) and blank lines: a bar is timing noise, not output."""
     lines = [CURSOR_UP.sub("", line).rstrip() for line in output.split("\n") if not PROGRESS_LINE.match(line)]
     text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
-    return re.sub(r"\n\n(?=\$ python )", "\n", text).strip("\n") + "\n"
+    return re.sub(r"\n\n(?=\$ (?:[A-Z_]+=\S* )*python )", "\n", text).strip("\n") + "\n"
 
 
 def record(name: str) -> Path:

@@ -2,7 +2,7 @@
 
     from coursekit.lessons.scaling import memory_table, checkpointing_comparison
     memory_table(350e6, world_size=4)        # GB per device: DDP, ZeRO-1/2/3, FSDP, for a 350M-parameter model
-    checkpointing_comparison(model, batch)   # activation memory and seconds per step, with and without
+    checkpointing_comparison(model, batch)   # activations, peak RSS growth, seconds per step: with and without
 
 Training with AdamW keeps, per parameter: the weights, their gradients, and two optimizer moments. In mixed
 precision (bf16/fp16) the weights and gradients the model computes with are 2 bytes each and the optimizer keeps a
@@ -15,11 +15,14 @@ gradient checkpointing keeps only each layer's input and recomputes the rest dur
 
 from __future__ import annotations
 
+import functools
+import threading
 import time
 from dataclasses import dataclass
 
 import pandas as pd
 import torch
+from torch.utils.checkpoint import checkpoint
 from transformers import PreTrainedModel
 
 from coursekit.errors import CourseError
@@ -115,6 +118,36 @@ def saved_activation_bytes(model: torch.nn.Module, batch: dict) -> int:
     return sum(size for pointer, size in seen.items() if pointer not in parameters)
 
 
+def peak_rss_growth(model: torch.nn.Module, batch: dict, interval: float = 0.002) -> int:
+    """How far the process's resident memory (RSS) rises above its level before one training step, in bytes.
+
+    A thread samples the RSS every ``interval`` seconds during the forward and backward pass. This is what the
+    operating system sees (activations, gradients, temporary buffers), so it is coarser than
+    :func:`saved_activation_bytes`, and a step that reuses memory freed earlier may show less than it uses.
+    """
+    import psutil  # comes with accelerate
+
+    process = psutil.Process()
+    baseline = peak = process.memory_info().rss
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.wait(interval):
+            peak = max(peak, process.memory_info().rss)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        model(**batch).loss.backward()
+    finally:
+        done.set()
+        sampler.join()
+    peak = max(peak, process.memory_info().rss)
+    model.zero_grad(set_to_none=True)
+    return peak - baseline
+
+
 def step_seconds(model: torch.nn.Module, batch: dict, steps: int = 3) -> float:
     """Median seconds of a forward + backward pass (after one warm-up step)."""
     times = []
@@ -126,24 +159,48 @@ def step_seconds(model: torch.nn.Module, batch: dict, steps: int = 3) -> float:
     return float(sorted(times[1:])[len(times[1:]) // 2])
 
 
-def checkpointing_comparison(model: PreTrainedModel, batch: dict, steps: int = 3) -> pd.DataFrame:
-    """Activation memory (MB) and seconds per training step without and with gradient checkpointing."""
-    model.train()
-    rows = []
-    for enabled in (False, True):
+def encoder_layers(model: torch.nn.Module) -> torch.nn.ModuleList:
+    """The transformer layers of a BERT-style encoder (``model.<base>.encoder.layer``)."""
+    layers = getattr(getattr(getattr(model, "base_model", None), "encoder", None), "layer", None)
+    if not isinstance(layers, torch.nn.ModuleList):
+        raise CourseError(f"{type(model).__name__} has no encoder.layer list to checkpoint layer by layer.")
+    return layers
+
+
+def set_checkpointing(model: PreTrainedModel, enabled: bool) -> None:
+    """Gradient checkpointing on or off: transformers' own switch where the model supports it, otherwise (MPNet in
+    transformers 5) each encoder layer's forward wrapped in ``torch.utils.checkpoint`` — what the switch does."""
+    if model.supports_gradient_checkpointing:
         if enabled:
             model.activation_checkpointing_enable()
         else:
             model.activation_checkpointing_disable()
+        return
+    for layer in encoder_layers(model):
+        if enabled:  # an instance attribute shadows the class's forward; deleting it restores the original
+            layer.forward = functools.partial(checkpoint, type(layer).forward.__get__(layer), use_reentrant=False)
+        elif "forward" in vars(layer):
+            del layer.forward
+
+
+def checkpointing_comparison(model: PreTrainedModel, batch: dict, steps: int = 3) -> pd.DataFrame:
+    """Activation memory (MB), peak RSS growth (MB) and seconds per training step with and without gradient
+    checkpointing. With checkpointing first: memory the allocator keeps after a step can only hide growth in the
+    step after it, so the smaller step is measured while no larger one has run yet."""
+    model.train()
+    rows = []
+    for enabled in (True, False):
+        set_checkpointing(model, enabled)
         rows.append(
             {
                 "gradient checkpointing": enabled,
                 "activations MB": round(saved_activation_bytes(model, batch) / 1e6, 1),
+                "peak RSS growth MB": round(peak_rss_growth(model, batch) / 1e6, 1),
                 "seconds per step": round(step_seconds(model, batch, steps), 3),
             }
         )
-    model.activation_checkpointing_disable()
-    return pd.DataFrame(rows).set_index("gradient checkpointing")
+    set_checkpointing(model, False)
+    return pd.DataFrame(rows).set_index("gradient checkpointing").sort_index()  # False, True
 
 
 def memory_summary(

@@ -11,7 +11,8 @@ Rows, all on the CPU with ``--threads`` threads and the default model (minilm-l6
 * training samples/s of the naive recipe (every post padded to 512 tokens) and of the course recipe (dynamic
   padding, Lab 4) in float32 and, when supported, bf16 autocast; the steps after the first are timed;
 * inference texts/s (forward pass only, tokenization excluded) at each batch size for each backend available:
-  PyTorch float32, PyTorch bf16 autocast, PyTorch dynamic int8 (``quantize_dynamic``).
+  PyTorch float32, PyTorch bf16 autocast, PyTorch dynamic int8 (``quantize_dynamic``), and ONNX Runtime float32
+  and dynamic int8 (Lab 11's export).
 
 GFLOP/s counts 6 × non-embedding parameters × tokens for training and 2 × … for inference (see
 ``coursekit.benchmark``); "% of peak" compares with the matmul peak of the precision the row computes in. Prints
@@ -26,6 +27,7 @@ import datetime
 import json
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import torch
@@ -38,6 +40,7 @@ from coursekit.benchmark import (
     gflops_per_second,
     inference_flops,
     measure_inference,
+    measure_session,
     measure_training,
     non_embedding_parameters,
     peak_matmul_gflops,
@@ -60,8 +63,8 @@ FOOTNOTE = (
     "Training rows: steps after the first, tokens = what the model computes on (512 per post when padded to "
     "max_length, the real tokens with dynamic padding), FLOPs = 6 × non-embedding parameters × tokens. Inference "
     "rows: forward pass only (tokenization excluded), FLOPs = 2 × parameters × real tokens. int8 has no matmul "
-    "peak here (— in % of peak). ONNX Runtime is not installed in the course environment (requirements.txt), "
-    "so it has no row."
+    "peak here (— in % of peak). ONNX Runtime rows: the graphs of Lab 11 (coursekit.lessons.onnx_export; int8 = "
+    "MatMul weights, one scale per channel) on the same batches, in the same order."
 )
 
 
@@ -147,7 +150,7 @@ def inference_batches(tokenizer, texts: list[str], batch_size: int) -> list[dict
 
 
 def inference_rows(args: argparse.Namespace, texts: list[str], names: list[str], runs: dict[str, dict]) -> list[list]:
-    """Texts/s per backend and batch size: PyTorch fp32, bf16 autocast (if native), dynamic int8."""
+    """Texts/s per backend and batch size: PyTorch fp32, bf16 autocast (if native), dynamic int8; ONNX Runtime."""
     tokenizer, model = load_tokenizer_and_model(resolve_model("minilm-l6"), {0: "closed", 1: "open"})
     parameters = non_embedding_parameters(model)
     int8_model, _ = quantize_dynamic_int8(model)  # torch's deprecation warnings are expected, and kept quiet
@@ -161,14 +164,41 @@ def inference_rows(args: argparse.Namespace, texts: list[str], names: list[str],
             measured: Throughput = measure_inference(
                 backend_model, inference_batches(tokenizer, texts, batch_size), autocast_bf16=autocast
             )
-            gflops = gflops_per_second(inference_flops(parameters, measured.tokens), measured.seconds)
-            rows.append(
-                [f"inference, {backend}", precision, batch_size, measured.per_second, None]
-                + [measured.tokens_per_item, gflops, None]
-            )
-            runs[f"infer-{precision}-{batch_size}"] = vars(measured) | {"parameters": parameters, "gflops": gflops}
+            rows.append(inference_row(backend, precision, batch_size, measured, parameters, runs))
         print(f"measured: inference {backend} {precision}", flush=True)
+    with tempfile.TemporaryDirectory() as folder:  # the graphs of this (untrained-head) model: same speed
+        for backend, precision, session in onnx_sessions(model, tokenizer, Path(folder), args.threads):
+            for batch_size in args.batch_sizes:
+                measured = measure_session(session, inference_batches(tokenizer, texts, batch_size))
+                rows.append(inference_row(backend, precision, batch_size, measured, parameters, runs))
+            print(f"measured: inference {backend} {precision}", flush=True)
     return rows
+
+
+def inference_row(
+    backend: str, precision: str, batch_size: int, measured: Throughput, parameters: int, runs: dict[str, dict]
+) -> list:
+    """One inference row of the table (and its raw numbers in ``runs``)."""
+    gflops = gflops_per_second(inference_flops(parameters, measured.tokens), measured.seconds)
+    key = f"infer-{'onnx-' if backend.startswith('ONNX') else ''}{precision}-{batch_size}"
+    runs[key] = vars(measured) | {"parameters": parameters, "gflops": gflops}
+    row = [f"inference, {backend}", precision, batch_size, measured.per_second, None, measured.tokens_per_item]
+    return [*row, gflops, None]  # "% of peak" is filled in once the peaks are probed again at the end
+
+
+def onnx_sessions(model, tokenizer, folder: Path, threads: int) -> list[tuple[str, str, object]]:
+    """ONNX Runtime sessions (float32 and dynamic int8) of ``model``, exported into ``folder`` as Lab 11 does."""
+    from coursekit.lessons.onnx_export import export_onnx, quantize_onnx
+    from coursekit.onnx_runtime import make_session
+
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    fp32 = export_onnx(folder)
+    int8 = quantize_onnx(fp32)
+    return [
+        ("ONNX Runtime", "fp32", make_session(fp32, threads)),
+        ("ONNX Runtime dynamic", "int8", make_session(int8, threads)),
+    ]
 
 
 def machine_line(args: argparse.Namespace, native_bf16: bool, load_at_start: tuple[float, ...]) -> str:
