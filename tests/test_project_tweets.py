@@ -196,6 +196,23 @@ def test_inference_decides_with_the_runs_threshold(sigmoid_run, classifier):
 
 
 @pytest.mark.slow
+def test_the_onnx_backend_scores_a_one_logit_run_with_the_sigmoid(sigmoid_run, classifier, tmp_path):
+    """A one-logit head is scored with the sigmoid in ONNX Runtime too (a softmax over one logit is always 1)."""
+    from coursekit.inference import load_backend
+    from coursekit.lessons.onnx_export import export_onnx
+
+    run = tmp_path / "run"
+    shutil.copytree(sigmoid_run, run)
+    export_onnx(run)
+    texts = list(read_run(sigmoid_run)["test"]["text"].head(32))
+    onnx = load_backend(run, "onnx").predict(texts)
+    reference = classifier.predict(texts)
+    assert [p.label for p in onnx] == [p.label for p in reference]
+    assert max(abs(a.scores["positive"] - b.scores["positive"]) for a, b in zip(onnx, reference)) < 1e-3
+    assert len({p.scores["positive"] for p in onnx}) > 10  # real probabilities, not a constant
+
+
+@pytest.mark.slow
 def test_independent_hand_written_tweets_are_labelled_well_above_chance(classifier):
     rows = list(csv.DictReader(CHECK_TWEETS.open(encoding="utf-8")))
     predictions = classifier.predict([r["text"] for r in rows])
