@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 import io
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -157,3 +158,11 @@ CHROME_ARGS = [
     "--no-first-run",
     "--window-size=1280,1000",
 ]
+SCREENSHOTS = PROJECT_ROOT / "labs" / "img"  # the pictures the lab texts show
+
+
+def keep_screenshot(path: Path) -> None:
+    """With ``COURSE_UPDATE_SCREENSHOTS=1``, copy a browser test's screenshot over the lab's picture of the same name
+    (run the browser tests once so, then commit labs/img/); otherwise the screenshot stays in the test's tmp_path."""
+    if os.environ.get("COURSE_UPDATE_SCREENSHOTS"):
+        shutil.copyfile(path, SCREENSHOTS / path.name)

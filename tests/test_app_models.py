@@ -10,15 +10,13 @@ retrained run), found through the run cache.
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from helpers import PAGE_TIMEOUT, free_port, import_script, running_server
+from helpers import PAGE_TIMEOUT, free_port, import_script, keep_screenshot, running_server
 from streamlit.testing.v1 import AppTest
 from test_lab8_app import OPEN_POST, START_DEADLINE
 
@@ -47,7 +45,6 @@ LAB6_EMAIL = TrainConfig(
     output=OUTPUTS_DIR / "lab-6" / "email-minilm-l6",
     no_progress=True,
 )
-SCREENSHOTS = PROJECT_ROOT / "labs" / "img"
 
 
 # ------------------------------------------------------------------------------------------------
@@ -263,8 +260,7 @@ def screenshot_app(browser, model_dir: Path, tmp_path: Path, example: str, pictu
         title = browser.find_element(By.TAG_NAME, "h1").text
         path = tmp_path / picture
         assert browser.save_screenshot(str(path)) and path.stat().st_size > 10_000
-    if os.environ.get("COURSE_UPDATE_SCREENSHOTS"):
-        shutil.copyfile(path, SCREENSHOTS / picture)
+    keep_screenshot(path)
     return f"{title}: {badge}"
 
 
