@@ -7,21 +7,27 @@ run's ``training_config.json``. A run counts as finished only when its ``metrics
 the folder is swapped in only after that), so an interrupted run is never reused (its staging folder is deleted
 before the next training). A file lock next to the run folder makes a notebook and a test that ask for the same run
 at once train it once: the second waits, then finds it.
+
+:func:`cached_scores` does the same for scripts that keep a run's scores but not its model (Lab 3's remedies):
+the scores are stored under ``outputs/cache/<name>/<key>.json`` once the run has finished.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
 
 from filelock import FileLock
 
 from coursekit.device import detect_device, precision_settings
+from coursekit.fileio import atomic_write_text
 from coursekit.models import resolve_model
-from coursekit.training import TrainConfig, default_output_dir, run_key, run_label, train
+from coursekit.paths import OUTPUTS_DIR
+from coursekit.training import CODE_VERSION, TrainConfig, default_output_dir, run_key, run_label, train
 
 
 def run_lock(run_dir: Path) -> FileLock:
@@ -89,3 +95,33 @@ def remove_abandoned_staging(output: Path) -> None:
 def default_run_dir(config: TrainConfig) -> Path:
     """Where ``classifier.py`` with these settings and no ``--output`` writes its run (``outputs/<label>-<model>``)."""
     return default_output_dir(run_label(config), resolve_model(config.model)).resolve()
+
+
+def file_digest(path: Path) -> str:
+    """SHA-256 of a file's bytes: a run's key changes when its data (or code) changes, not when its name does."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def cached_scores(
+    name: str, settings: dict[str, object], files: Iterable[Path], compute: Callable[[], dict]
+) -> tuple[dict, bool]:
+    """A run's scores, and whether they were reused: found under ``outputs/cache/<name>/`` when a run with the same
+    ``settings``, the same bytes of ``files`` (data and code), ``CODE_VERSION`` and precision policy finished
+    before; else ``compute()`` trains and scores it once, and the scores are stored only after it returned.
+
+    A lock makes two processes that ask at once compute it once: the second waits, then reads it.
+    """
+    key_parts = {
+        "settings": settings,
+        "files": [file_digest(path) for path in files],
+        "code_version": CODE_VERSION,
+        "precision": precision_settings(detect_device())[0],
+    }
+    key = hashlib.sha256(json.dumps(key_parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    stored = OUTPUTS_DIR / "cache" / name / f"{key}.json"
+    with run_lock(stored.with_suffix("")):
+        if stored.is_file():
+            return json.loads(stored.read_text(encoding="utf-8")), True
+        scores = compute()
+        atomic_write_text(stored, json.dumps(scores, indent=2) + "\n")
+    return scores, False

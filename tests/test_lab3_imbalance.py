@@ -337,3 +337,44 @@ def test_train_script_names_a_missing_column(tmp_path):
     assert "error: " in result.stderr and "no column 'Blankets'" in result.stderr
     assert "'status', 'Blankets_Creek', 'Rope_Mill'" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_cached_scores_compute_once_and_never_keep_an_unfinished_run(tmp_path, monkeypatch):
+    from coursekit import run_cache
+
+    monkeypatch.setattr(run_cache, "OUTPUTS_DIR", tmp_path)
+    data = tmp_path / "data.csv"
+    data.write_text("text,label\na,0\n", encoding="utf-8")
+    calls = []
+
+    def compute() -> dict:
+        calls.append(1)
+        return {"accuracy": 0.75}
+
+    def fail() -> dict:
+        raise RuntimeError("killed")
+
+    with pytest.raises(RuntimeError):
+        run_cache.cached_scores("lab3", {"epochs": 2}, [data], fail)
+    assert not list(tmp_path.glob("cache/lab3/*.json"))  # nothing stored for a run that did not finish
+    assert run_cache.cached_scores("lab3", {"epochs": 2}, [data], compute) == ({"accuracy": 0.75}, False)
+    assert run_cache.cached_scores("lab3", {"epochs": 2}, [data], compute) == ({"accuracy": 0.75}, True)
+    assert len(calls) == 1
+    run_cache.cached_scores("lab3", {"epochs": 3}, [data], compute)  # other settings: another run
+    data.write_text("text,label\nb,1\n", encoding="utf-8")
+    run_cache.cached_scores("lab3", {"epochs": 2}, [data], compute)  # same name, other bytes: another run
+    assert len(calls) == 3
+
+
+@pytest.mark.slow
+def test_a_second_identical_run_reuses_the_scores(tmp_path, monkeypatch):
+    from coursekit import run_cache
+
+    monkeypatch.setattr(run_cache, "OUTPUTS_DIR", tmp_path / "outputs")
+    runs = []
+    for name in ("first", "second"):
+        done = run_main("examples/imbalance/train_imbalanced.py", "--epochs", "0.05", "--output", name, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        runs.append((done.stdout, json.loads((tmp_path / name / "metrics.json").read_text(encoding="utf-8"))))
+    assert "reused the scores" not in runs[0][0] and "reused the scores" in runs[1][0]
+    assert runs[0][1] == runs[1][1]  # the same metrics.json, without training again
