@@ -27,7 +27,15 @@ from coursekit.device import detect_device, precision_settings
 from coursekit.fileio import atomic_write_text
 from coursekit.models import resolve_model
 from coursekit.paths import OUTPUTS_DIR
-from coursekit.training import CODE_VERSION, TrainConfig, default_output_dir, run_key, run_label, train
+from coursekit.training import (
+    CODE_VERSION,
+    TrainConfig,
+    default_output_dir,
+    run_key,
+    run_label,
+    train,
+    whole_as_int,
+)
 
 
 def run_lock(run_dir: Path) -> FileLock:
@@ -112,7 +120,7 @@ def cached_scores(
     A lock makes two processes that ask at once compute it once: the second waits, then reads it.
     """
     key_parts = {
-        "settings": settings,
+        "settings": {name: whole_as_int(value) for name, value in settings.items()},  # --epochs 2 == default 2
         "files": [file_digest(path) for path in files],
         "code_version": CODE_VERSION,
         "precision": precision_settings(detect_device())[0],

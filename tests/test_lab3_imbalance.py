@@ -360,6 +360,7 @@ def test_cached_scores_compute_once_and_never_keep_an_unfinished_run(tmp_path, m
     assert run_cache.cached_scores("lab3", {"epochs": 2}, [data], compute) == ({"accuracy": 0.75}, False)
     assert run_cache.cached_scores("lab3", {"epochs": 2}, [data], compute) == ({"accuracy": 0.75}, True)
     assert len(calls) == 1
+    assert run_cache.cached_scores("lab3", {"epochs": 2.0}, [data], compute)[1]  # 2.0 from the command line == 2
     run_cache.cached_scores("lab3", {"epochs": 3}, [data], compute)  # other settings: another run
     data.write_text("text,label\nb,1\n", encoding="utf-8")
     run_cache.cached_scores("lab3", {"epochs": 2}, [data], compute)  # same name, other bytes: another run
