@@ -216,6 +216,11 @@ def measure_inference(
         for batch in batches:
             model(**batch)
         seconds = time.perf_counter() - started
+    return batches_throughput(batches, seconds)
+
+
+def batches_throughput(batches: Sequence[dict[str, torch.Tensor]], seconds: float) -> Throughput:
+    """Texts and real tokens (padding not counted) of ``batches``, classified in ``seconds``."""
     items = sum(len(batch["input_ids"]) for batch in batches)
     tokens = int(sum(batch["attention_mask"].sum() for batch in batches))
     return Throughput(items=items, tokens=tokens, seconds=seconds)
@@ -229,10 +234,7 @@ def measure_session(session, batches: Sequence[dict[str, torch.Tensor]]) -> Thro
     started = time.perf_counter()
     for feed in feeds:
         session.run(["logits"], feed)
-    seconds = time.perf_counter() - started
-    items = sum(len(batch["input_ids"]) for batch in batches)
-    tokens = int(sum(batch["attention_mask"].sum() for batch in batches))
-    return Throughput(items=items, tokens=tokens, seconds=seconds)
+    return batches_throughput(batches, time.perf_counter() - started)
 
 
 def format_markdown_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:

@@ -120,7 +120,7 @@ def cached_scores(
     A lock makes two processes that ask at once compute it once: the second waits, then reads it.
     """
     key_parts = {
-        "settings": {name: whole_as_int(value) for name, value in settings.items()},  # --epochs 2 == default 2
+        "settings": {field: whole_as_int(value) for field, value in settings.items()},  # --epochs 2 == default 2
         "files": [file_digest(path) for path in files],
         "code_version": CODE_VERSION,
         "precision": precision_settings(detect_device())[0],

@@ -4,9 +4,10 @@
     python examples/training/checkpointing.py --model mpnet --max-length 128   # after make install-large
 
 Runs one batch of trail posts (padded to ``--max-length``, so every run computes on the same shape) through a
-forward and backward pass with ``model.gradient_checkpointing_enable()`` and without, and prints per step: the
-bytes autograd saves for the backward pass (``saved_tensors_hooks``), how far the process's resident memory rises
-(RSS, sampled by a thread), and the seconds. In ``TrainingArguments`` the same switch is
+forward and backward pass with gradient checkpointing and without (``coursekit.lessons.scaling.set_checkpointing``:
+transformers' switch, or each layer wrapped in ``torch.utils.checkpoint`` where a model has none), and prints
+per step: the bytes autograd saves for the backward pass (``saved_tensors_hooks``), how far the process's resident
+memory rises (RSS, sampled by a thread), and the seconds. In ``TrainingArguments`` the same switch is
 ``gradient_checkpointing=True``. Numbers depend on the machine; quote it with them.
 """
 
